@@ -1,0 +1,43 @@
+# The two commands of the README: `make book` and `make test`.
+# Both create the virtual environment .venv on first use and install requirements.txt.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PROFILE ?= cpu
+
+.PHONY: book test lint format lab ci-notebooks clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Execute every chapter at $(PROFILE) and build the HTML book into _build/html/index.html.
+book: $(STAMP)
+	$(PY) -m pinnlib book --profile $(PROFILE)
+
+## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
+test: $(STAMP)
+	$(VENV)/bin/ruff check pinnlib tests book
+	$(VENV)/bin/ruff format --check pinnlib tests book
+	$(PY) -m pytest
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format pinnlib tests book
+	$(VENV)/bin/ruff check --fix pinnlib tests book
+
+## Re-execute the chapters at the ci profile into tests/notebooks/ (what nbval compares).
+ci-notebooks: $(STAMP)
+	PINNLIB_CACHE=$$(mktemp -d) $(PY) -m pinnlib book --profile ci --no-build --notebooks tests/notebooks --output _build/ci
+
+## JupyterLab on the repository; open book/<chapter>.py with "Open With > Notebook".
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab
+
+clean:
+	rm -rf _build

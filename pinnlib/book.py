@@ -1,0 +1,256 @@
+"""The book runner: execute every chapter with papermill, then build the HTML.
+
+For each chapter listed in ``book/_toc.yml`` whose source is a jupytext
+py:percent file ``book/<name>.py``: read it with jupytext, check the requested
+parameters against the chapter's ``parameters`` cell, execute it with papermill
+(injecting ``profile``, ``seed``, ``device``), write the executed notebook into a
+staging copy of ``book/`` and record the wall time in ``timings.csv``. Prose
+pages (``.md``) are copied as they are. Finally ``jupyter-book build`` runs on
+the staging folder with notebook execution off and warnings as errors.
+
+Layout of the output folder (default ``_build/``)::
+
+    _build/book/         staged sources and executed notebooks
+    _build/html/         the HTML book (index.html)
+    _build/timings.csv   chapter, profile, seconds, status, finished (UTC)
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import papermill
+import yaml
+
+from pinnlib.experiments import PROFILES, REPO_ROOT, check_profile
+
+BOOK_DIR = REPO_ROOT / "book"
+CONFIG = REPO_ROOT / "_config.yml"
+
+
+class ChapterError(RuntimeError):
+    """A chapter that could not be run: bad name or parameter, or a failing cell."""
+
+
+@dataclass
+class ChapterResult:
+    name: str
+    seconds: float
+    notebook: Path
+
+
+def toc_entries(book_dir: Path = BOOK_DIR) -> list[str]:
+    """Every file listed in ``_toc.yml`` (root, chapters, parts, sections), in order."""
+    toc = yaml.safe_load((book_dir / "_toc.yml").read_text())
+    names = [toc["root"]]
+
+    def walk(items: Iterable[dict[str, Any]]) -> None:
+        for item in items:
+            if "file" in item:
+                names.append(item["file"])
+            walk(item.get("sections", []))
+            walk(item.get("chapters", []))
+
+    walk(toc.get("parts", []))
+    walk(toc.get("chapters", []))
+    return names
+
+
+def executable_chapters(book_dir: Path = BOOK_DIR) -> list[str]:
+    """The toc entries that have a jupytext ``.py`` source."""
+    return [n for n in toc_entries(book_dir) if (book_dir / f"{n}.py").exists()]
+
+
+def chapter_parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
+    """Names and default values of the cell tagged ``parameters``."""
+    for cell in notebook.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace: dict[str, Any] = {}
+            exec(cell.source, {}, namespace)  # the parameters cell holds plain assignments
+            return namespace
+    raise ChapterError("the chapter has no cell tagged 'parameters'")
+
+
+def load_chapter(name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DIR):
+    """Read ``book/<name>.py``; an unknown chapter or parameter is a :class:`ChapterError`."""
+    source = book_dir / f"{name}.py"
+    if not source.exists():
+        known = executable_chapters(book_dir)
+        raise ChapterError(f"unknown chapter {name!r}; chapters: {known}")
+    notebook = jupytext.read(source)
+    defaults = chapter_parameters(notebook)
+    unknown = set(parameters) - set(defaults)
+    if unknown:
+        raise ChapterError(
+            f"chapter {name!r} has no parameter(s) {sorted(unknown)}; it takes {sorted(defaults)}"
+        )
+    return notebook
+
+
+def execute_chapter(
+    name: str,
+    notebooks: Path,
+    parameters: dict[str, Any],
+    book_dir: Path = BOOK_DIR,
+) -> ChapterResult:
+    """Execute ``book/<name>.py`` into ``notebooks/<name>.ipynb`` with ``parameters``.
+
+    A failing cell raises :class:`ChapterError` naming the chapter and the cell;
+    the partially executed notebook is kept.
+    """
+    notebook = load_chapter(name, parameters, book_dir)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebooks.mkdir(parents=True, exist_ok=True)
+    output = notebooks / f"{name}.ipynb"
+    with tempfile.TemporaryDirectory() as tmp:
+        unexecuted = Path(tmp) / f"{name}.ipynb"
+        nbformat.write(notebook, unexecuted)
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                unexecuted,
+                output,
+                parameters=parameters,
+                kernel_name="python3",
+                cwd=str(book_dir),
+                progress_bar=False,
+            )
+        except papermill.PapermillExecutionError as err:
+            raise ChapterError(
+                f"chapter {name!r} failed in cell {err.cell_index} (execution count "
+                f"{err.exec_count}): {err.ename}: {err.evalue}\n"
+                f"the partial notebook is kept at {output}"
+            ) from None
+    return ChapterResult(name, time.perf_counter() - start, output)
+
+
+def write_timing(csv_path: Path, result: ChapterResult, profile: str) -> None:
+    """Add or replace the (chapter, profile) row of the timings table."""
+    rows = []
+    if csv_path.exists():
+        with csv_path.open() as f:
+            rows = [
+                r
+                for r in csv.DictReader(f)
+                if (r["chapter"], r["profile"]) != (result.name, profile)
+            ]
+    rows.append(
+        {
+            "chapter": result.name,
+            "profile": profile,
+            "seconds": f"{result.seconds:.1f}",
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    )
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    with csv_path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["chapter", "profile", "seconds", "finished"])
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def stage_sources(stage: Path, book_dir: Path = BOOK_DIR) -> None:
+    """Copy the prose pages, toc, bibliography and images (not the .py chapter sources)."""
+    chapters = set(executable_chapters(book_dir))
+    stage.mkdir(parents=True, exist_ok=True)
+    for item in book_dir.iterdir():
+        if item.suffix == ".py" and item.stem in chapters:
+            continue
+        if item.name.startswith((".", "_build")) or item.suffix == ".ipynb":
+            continue
+        target = stage / item.name
+        if item.is_dir():
+            shutil.copytree(item, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(item, target)
+    shutil.copy2(CONFIG, stage / "_config.yml")
+
+
+def build_html(stage: Path, output: Path, book_dir: Path = BOOK_DIR) -> Path:
+    """``jupyter-book build`` the staged book with warnings as errors; returns index.html."""
+    missing = [n for n in executable_chapters(book_dir) if not (stage / f"{n}.ipynb").exists()]
+    if missing:
+        raise ChapterError(
+            f"cannot build: chapters {missing} have not been executed into {stage}; "
+            "run the whole book first or pass --no-build"
+        )
+    html_parent = Path(tempfile.mkdtemp(dir=output, prefix=".jb-"))
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage),
+        "--path-output", str(html_parent), "-W", "--keep-going", "--all",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        shutil.rmtree(html_parent, ignore_errors=True)
+        raise ChapterError(
+            f"jupyter-book build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    html = output / "html"
+    shutil.rmtree(html, ignore_errors=True)
+    (html_parent / "_build" / "html").rename(html)
+    shutil.rmtree(html_parent, ignore_errors=True)
+    return html / "index.html"
+
+
+def run_book(
+    profile: str = "cpu",
+    chapters: list[str] | None = None,
+    output: Path = REPO_ROOT / "_build",
+    notebooks: Path | None = None,
+    build: bool = True,
+    parameters: dict[str, Any] | None = None,
+    threads: int = 2,
+    book_dir: Path = BOOK_DIR,
+    log=print,
+) -> Path | None:
+    """Execute the chapters (all by default) at ``profile`` and build the HTML book.
+
+    Everything the call is asked to do is checked before any chapter runs.
+    Returns the path of ``index.html`` (None with ``build=False``).
+    """
+    check_profile(profile)
+    chapters = list(chapters) if chapters else executable_chapters(book_dir)
+    parameters = {"profile": profile, **(parameters or {})}
+    for name in chapters:  # every name and parameter is checked before any work
+        load_chapter(name, parameters, book_dir)
+    output = Path(output).resolve()
+    stage = output / "book"
+    notebooks = Path(notebooks).resolve() if notebooks else stage
+    if build:
+        stage_sources(stage, book_dir)
+    # Same numbers for the same profile and seed: fixed thread count in every kernel.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    for name in chapters:
+        log(f"[book] executing {name} (profile={profile})")
+        result = execute_chapter(name, notebooks, parameters, book_dir)
+        write_timing(output / "timings.csv", result, profile)
+        log(f"[book] {name}: {result.seconds:.1f} s -> {result.notebook}")
+        if notebooks != stage and build:
+            shutil.copy2(result.notebook, stage / result.notebook.name)
+    if not build:
+        return None
+    index = build_html(stage, output, book_dir)
+    log(f"[book] HTML book: {index}")
+    return index
+
+
+__all__ = ["PROFILES", "ChapterError", "execute_chapter", "run_book", "toc_entries"]

@@ -1,0 +1,14 @@
+"""Test set-up: a private run cache and a fixed thread count for every kernel.
+
+Set before any kernel (nbval, papermill) starts, so notebooks executed by the
+tests train for real (no cached record is reused) and give the same numbers as
+the committed ci notebooks, which were made with 2 threads too.
+"""
+
+import os
+import tempfile
+
+os.environ["PINNLIB_CACHE"] = tempfile.mkdtemp(prefix="pinnlib-test-cache-")
+os.environ["OMP_NUM_THREADS"] = "2"
+os.environ["MKL_NUM_THREADS"] = "2"
+os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -1,0 +1,96 @@
+"""The book runner: clear errors before any work, failing cells, and the HTML build."""
+
+import re
+import shutil
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+from pinnlib.book import BOOK_DIR, ChapterError, executable_chapters, run_book, toc_entries
+from pinnlib.cli import main
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+
+
+def test_toc_lists_the_chapters():
+    assert toc_entries()[0] == "intro"
+    assert "burgers" in executable_chapters()
+
+
+def test_unknown_profile_chapter_and_parameter_fail_before_work(tmp_path):
+    with pytest.raises(ValueError, match="unknown profile 'fast'"):
+        run_book(profile="fast", output=tmp_path)
+    with pytest.raises(ChapterError, match="unknown chapter"):
+        run_book(profile="ci", chapters=["heat"], output=tmp_path)
+    with pytest.raises(ChapterError, match=r"no parameter\(s\) \['width'\]"):
+        run_book(profile="ci", parameters={"width": 3}, output=tmp_path)
+    assert not any(tmp_path.iterdir())  # nothing was executed or written
+
+
+def test_cli_reports_errors_without_traceback(capsys):
+    assert main(["book", "--profile", "ci", "--chapter", "nope", "--no-build"]) == 2
+    assert "unknown chapter" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["book", "--profile", "gpu"])
+    with pytest.raises(SystemExit):
+        main(["train", "burgers", "--steps", "-5"])
+    assert main(["train", "heat", "--steps", "1"]) == 2
+    assert "unknown benchmark" in capsys.readouterr().err
+    assert main(["train", "burgers", "--device", "tpu"]) == 2
+    assert "unknown device" in capsys.readouterr().err
+
+
+def make_book(tmp_path: Path, cell: str) -> Path:
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
+    (book / "broken.py").write_text(
+        '# %% tags=["parameters"]\nprofile = "cpu"\n\n# %%\nx = 1\n\n# %%\n' + cell + "\n"
+    )
+    return book
+
+
+def test_failing_cell_names_chapter_and_cell_and_keeps_partial_notebook(tmp_path):
+    book = make_book(tmp_path, "raise RuntimeError('deliberately broken')")
+    out = tmp_path / "out"
+    with pytest.raises(ChapterError) as err:
+        run_book(profile="ci", output=out, book_dir=book, build=False)
+    message = str(err.value)
+    assert "chapter 'broken' failed in cell" in message
+    assert "deliberately broken" in message
+    partial = nbformat.read(out / "book" / "broken.ipynb", as_version=4)
+    assert any(c.get("outputs") for c in partial.cells if c.cell_type == "code")
+
+
+def test_committed_ci_notebooks_match_their_sources():
+    """tests/notebooks/*.ipynb (what nbval checks) must be regenerated with `make ci-notebooks`."""
+    for name in executable_chapters():
+        committed = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        source = jupytext.read(BOOK_DIR / f"{name}.py")
+        code = [c.source for c in source.cells if c.cell_type == "code"]
+        executed = [
+            c.source
+            for c in committed.cells
+            if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+        ]
+        assert executed == code, f"{name}: run `make ci-notebooks` and commit tests/notebooks"
+        injected = [c for c in committed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and "profile = \"ci\"" in injected[0].source
+
+
+@pytest.mark.slow
+def test_book_builds_without_warnings_at_ci_profile(tmp_path):
+    index = run_book(profile="ci", output=tmp_path / "build")
+    assert index == tmp_path / "build" / "html" / "index.html" and index.exists()
+    for name in executable_chapters():
+        page = (tmp_path / "build" / "html" / f"{name}.html").read_text()
+        images = re.findall(r'<img[^>]+src="([^"]+)"', page)
+        assert images, f"{name}: no figures in the rendered page"
+        for src in images:
+            assert (index.parent / src).exists(), src
+        assert "Traceback" not in page
+    timings = (tmp_path / "build" / "timings.csv").read_text()
+    assert all(name in timings for name in executable_chapters())
+    shutil.rmtree(tmp_path / "build")

@@ -1,0 +1,130 @@
+"""Training loop: determinism, checkpoint/resume, divergence guard, run cache."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from pinnlib.experiments import experiment, record_path, run
+from pinnlib.records import CorruptRecord, read_record
+from pinnlib.spec import RunSpec
+from pinnlib.train import Trainer, TrainingDiverged, resolve_device
+
+TINY = dict(width=8, depth=2, steps=40, problem_args=dict(n_collocation=200), decay_every=10)
+
+
+def tiny(method="rba", **kw):
+    return experiment("burgers", "ci", method=method, **{**TINY, **kw})
+
+
+def assert_same_run(a: Trainer, b: Trainer):
+    assert a.history.keys() == b.history.keys()
+    for key in a.history:
+        assert np.array_equal(np.asarray(a.history[key]), np.asarray(b.history[key])), key
+    for (name, p), q in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        assert torch.equal(p, q), name
+    if a.weighting.weights is not None:
+        assert torch.equal(a.weighting.weights, b.weighting.weights)
+
+
+def test_same_spec_gives_identical_runs():
+    a, b = Trainer(tiny()), Trainer(tiny())
+    a.run(progress=False)
+    b.run(progress=False)
+    assert_same_run(a, b)
+    c = Trainer(tiny(seed=1))
+    c.run(progress=False)
+    assert c.history["loss"] != a.history["loss"]
+
+
+@pytest.mark.parametrize("method", ["vanilla", "rba"])
+def test_resume_matches_uninterrupted_run(tmp_path, method):
+    full = Trainer(tiny(method))
+    full.run(progress=False)
+    checkpoint = tmp_path / "checkpoint.pt"
+    first = Trainer(tiny(method))
+    first.run(checkpoint=checkpoint, checkpoint_every=10, progress=False, stop_at=27)
+    del first  # "killed" after step 27; the checkpoint holds step 20
+    resumed = Trainer(tiny(method))
+    resumed.run(checkpoint=checkpoint, checkpoint_every=10, progress=False)
+    assert_same_run(full, resumed)
+
+
+def test_history_follows_the_paper_schedule():
+    spec = tiny(steps=700, width=4, depth=1)
+    trainer = Trainer(spec)
+    trainer.run(progress=False)
+    steps = trainer.history["step"]
+    assert steps[:3] == [0, 10, 20] and 290 in steps and 300 in steps and 310 not in steps
+    assert steps[-2:] == [600, 700]
+    assert len(trainer.history["error"]) == len(steps)
+
+
+def test_lr_decays_by_factor_every_decay_every_steps():
+    trainer = Trainer(tiny(steps=25, lr=1e-2, lr_decay=0.5, decay_every=10))
+    trainer.run(progress=False)
+    h = dict(zip(trainer.history["step"], trainer.history["lr"]))
+    assert h[0] == pytest.approx(1e-2) and h[10] == pytest.approx(5e-3)
+    assert h[20] == pytest.approx(2.5e-3)
+
+
+def test_nan_loss_stops_with_step_and_keeps_checkpoint(tmp_path, monkeypatch):
+    trainer = Trainer(tiny("vanilla"))
+    checkpoint = tmp_path / "checkpoint.pt"
+    original = trainer.problem.residual
+
+    def poisoned(f):
+        r = original(f)
+        return r * float("nan") if trainer.step >= 15 else r
+
+    monkeypatch.setattr(trainer.problem, "residual", poisoned)
+    with pytest.raises(TrainingDiverged, match="at step 15"):
+        trainer.run(checkpoint=checkpoint, checkpoint_every=10, progress=False)
+    assert torch.load(checkpoint, weights_only=False)["step"] == 10
+
+
+def test_cache_trains_once_and_detects_corruption(tmp_path):
+    spec = tiny()
+    first = run(spec, cache=tmp_path, progress=False)
+    assert first.path == record_path(spec, tmp_path)
+    stamp = (first.path / "record.json").stat().st_mtime_ns
+    again = run(spec, cache=tmp_path, progress=False)
+    assert (again.path / "record.json").stat().st_mtime_ns == stamp  # loaded, not retrained
+    assert np.array_equal(again.history["error"], first.history["error"])
+
+    with open(first.path / "history.npz", "r+b") as f:  # flip bytes in a stored file
+        f.seek(100)
+        f.write(b"corrupted")
+    with pytest.raises(CorruptRecord, match="checksum"):
+        read_record(first.path)
+    with pytest.warns(UserWarning, match="retraining"):
+        retrained = run(spec, cache=tmp_path, progress=False)
+    assert np.array_equal(retrained.history["error"], first.history["error"])
+
+
+def test_record_contents_and_model_roundtrip(tmp_path):
+    record = run(tiny(), cache=tmp_path, progress=False)
+    meta = json.loads((record.path / "record.json").read_text())
+    assert meta["provenance"]["torch_version"] == torch.__version__
+    assert meta["steps_per_second"] > 0
+    assert set(record.final) == {"points", "abs_residual", "rba_weights"}
+    trainer = Trainer(tiny())
+    trainer.run(progress=False)
+    x = trainer.points[:10]
+    assert torch.equal(record.model()(x), trainer.model(x))
+
+
+def test_spec_validation_and_key():
+    spec = RunSpec(problem="burgers")
+    assert spec.key == RunSpec(problem="burgers").key != spec.replace(seed=1).key
+    with pytest.raises(ValueError, match="steps must be non-negative"):
+        RunSpec(problem="burgers", steps=-1)
+    with pytest.raises(ValueError, match="unknown method"):
+        RunSpec(problem="burgers", method="sa")
+    with pytest.raises(ValueError, match="unknown run parameter"):
+        RunSpec.from_dict({"problem": "burgers", "learning_rate": 1})
+    with pytest.raises(ValueError, match="unknown profile"):
+        experiment("burgers", "gpu")
+    with pytest.raises(ValueError, match="unknown device"):
+        resolve_device("tpu")
