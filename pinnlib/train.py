@@ -37,6 +37,15 @@ from pinnlib.weighting import make_weighting
 Monitor = Callable[["Trainer"], dict[str, Any]]
 
 
+def named_monitors(names: tuple[str, ...]) -> dict[str, Monitor]:
+    """The monitors a spec asks for by name (see :mod:`pinnlib.diagnostics`)."""
+    if not names:
+        return {}
+    from pinnlib.diagnostics import make_monitors
+
+    return make_monitors(names)
+
+
 class TrainingDiverged(RuntimeError):
     """The loss became NaN or infinite."""
 
@@ -105,7 +114,7 @@ class Trainer:
             self.optimizer, step_size=spec.decay_every, gamma=spec.lr_decay
         )
         self.test_points, self.test_values = self.problem.reference()
-        self.monitors = monitors or {}
+        self.monitors = {**named_monitors(spec.monitors), **(monitors or {})}
         self.step = 0
         self.history: dict[str, list] = defaultdict(list)
         self.train_seconds = 0.0
