@@ -37,7 +37,7 @@ ci-notebooks: $(STAMP)
 
 ## JupyterLab on the repository; open book/<chapter>.py with "Open With > Notebook".
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 clean:
 	rm -rf _build

@@ -24,8 +24,8 @@
 #
 # with $u(0, x) = -\sin(\pi x)$ and $u(t, \pm 1) = 0$. A shock-like front forms at
 # $x = 0$ near $t = 0.4$ and steepens; its width is of order $\nu$. The reference is the
-# exact solution by the Cole-Hopf transform, evaluated by Gauss-Hermite quadrature
-# {cite:p}`basdevant1986burgers` (`pinnlib.reference.burgers`).
+# exact solution by the Cole-Hopf transform {cite:p}`basdevant1986burgers`, evaluated by
+# quadrature to round-off (`pinnlib.reference.burgers`; validated in the appendix).
 #
 # We train the same network twice from the same initialisation and the same fixed
 # Latin-hypercube collocation points: once with the plain (vanilla) loss, and once with

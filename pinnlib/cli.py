@@ -148,7 +148,7 @@ def cmd_data(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         print("all reference files verified" if not problems else f"{len(problems)} problem(s)")
         return 1 if problems else 0
-    timings = reference.regenerate(args.regenerate or None)
+    timings = reference.regenerate(args.regenerate or None, log=print)
     for name, seconds in timings.items():
         print(f"{name}: {seconds:.1f} s")
     return 0

@@ -76,7 +76,8 @@ def test_committed_ci_notebooks_match_their_sources():
             if c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
         ]
         assert executed == code, f"{name}: run `make ci-notebooks` and commit tests/notebooks"
-        injected = [c for c in committed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        tags = [c.metadata.get("tags", []) for c in committed.cells]
+        injected = [c for c, t in zip(committed.cells, tags) if "injected-parameters" in t]
         assert injected and "profile = \"ci\"" in injected[0].source
 
 

@@ -1,6 +1,14 @@
 """Every figure the book shows; each function returns a matplotlib Figure."""
 
 from pinnlib.plotting.fields import plot_slices, plot_solution_comparison
+from pinnlib.plotting.reference import (
+    plot_allen_cahn_reference,
+    plot_burgers_reference,
+    plot_cavity_reference,
+    plot_ghia_comparison,
+    plot_helmholtz_reference,
+    plot_self_convergence,
+)
 from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style
 from pinnlib.plotting.training import plot_histories
 
@@ -8,7 +16,13 @@ __all__ = [
     "METHOD_COLORS",
     "METHOD_LABELS",
     "book_style",
+    "plot_allen_cahn_reference",
+    "plot_burgers_reference",
+    "plot_cavity_reference",
+    "plot_ghia_comparison",
+    "plot_helmholtz_reference",
     "plot_histories",
+    "plot_self_convergence",
     "plot_slices",
     "plot_solution_comparison",
 ]
