@@ -38,7 +38,7 @@
 # This appendix loads each reference, shows it, and repeats a cheap version of its checks;
 # the full checks, run by `--regenerate`, are read from the manifest.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-cell"]
 profile = "cpu"
 seed = 0
 device = "cpu"
@@ -109,8 +109,7 @@ start = time.perf_counter()
 refs = {name: load(name) for name in NAMES}
 print(f"loaded {len(refs)} checked reference files in {time.perf_counter() - start:.2f} s")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 problems = verify()
 print(f"{len(NAMES) - len(problems)} of {len(NAMES)} reference files match their checksums")
 for problem in problems:
@@ -158,8 +157,7 @@ for key in (
 ):
     print(f"{key:50s} {ac_checks[key]:.1e}")
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("halving dt, max |change|:       ", below(ac_checks["dt_halving_max_abs_diff"], 1e-6))
 print("doubling the modes, max |change|:", below(ac_checks["mode_doubling_max_abs_diff"], 1e-6))
 
@@ -191,8 +189,7 @@ plot_self_convergence(
     t_check[1:], {k: v[1:] for k, v in ac_diff.items()}, "Allen-Cahn: distance from the reference"
 )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("2048 modes, dt = 2e-4 against the reference:", below(ac_diff["2048 modes"][1:].max(), 1e-6))
 print(
     "512 modes (customary) against the reference:",
@@ -261,8 +258,7 @@ print(
     f"{manifest_entry('burgers')['checks']['spectral_cross_check_max_abs_diff']:.1e}"
 )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("saved file reproduced:           ", below(np.abs(u400 - bu["u"]).max(), 1e-12))
 print("node doubling (grid and front):  ", below(max(grid_diff, front_diff), 1e-8))
 print("independent spectral solver:     ", below(spectral_diff, 1e-6))
@@ -284,8 +280,7 @@ print("independent spectral solver:     ", below(spectral_diff, 1e-6))
 hx, hy, hu, hq = helmholtz_grid(401)
 plot_helmholtz_reference(hx, hy, hu, hq)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for n in (201, 401, 801):
     x, y, u, q = helmholtz_grid(n)
     h = x[1] - x[0]
@@ -336,8 +331,7 @@ for re in (100, 1000):
 # %% tags=["remove-input"]
 plot_ghia_comparison({re: refs[f"cavity_re{re}"] for re in (100, 1000)})
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for re in (100, 1000):
     c = refs[f"cavity_re{re}"]
     dev = ghia_deviation(re, c["x"], c["y"], c["u"], c["v"])
@@ -346,8 +340,7 @@ for re in (100, 1000):
         f"max |v - Ghia| on y = 0.5: {dev['v_max_abs_dev']:.3f}"
     )
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for re in (100, 1000):
     c = refs[f"cavity_re{re}"]
     ours = centreline_extrema(c["x"], c["y"], c["u"], c["v"], c["psi"])

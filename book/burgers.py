@@ -39,7 +39,7 @@
 #
 # with $\eta = 10^{-3}$, $\gamma = 0.999$ and $\lambda_i = 0$ at the start.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "hide-cell"]
 profile = "cpu"
 seed = 2341
 device = "cpu"
@@ -74,8 +74,7 @@ records = {method: run(s, device=device) for method, s in specs.items()}
 # The relative $L^2$ error $\|u_\theta - u\|_2 / \|u\|_2$ on the $100 \times 256$
 # reference grid at the end of training:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for method, record in records.items():
     print(f"{method:8s} relative L2 error {record.final_error:.2e}")
 

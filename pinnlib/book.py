@@ -138,7 +138,18 @@ def execute_chapter(
                 f"{err.exec_count}): {err.ename}: {err.evalue}\n"
                 f"the partial notebook is kept at {output}"
             ) from None
+    hide_injected_parameters(output)
     return ChapterResult(name, time.perf_counter() - start, output)
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell`` (the page states its profile)."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(notebook, path)
 
 
 def write_timing(csv_path: Path, result: ChapterResult, profile: str) -> None:
