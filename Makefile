@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROFILE ?= cpu
 
-.PHONY: book test lint format lab ci-notebooks clean
+.PHONY: install browser book test lint format lab ci-notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,16 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+## Headless Chromium for the browser test (Debian's package; needs root or sudo).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
 ## Execute every chapter at $(PROFILE) and build the HTML book into _build/html/index.html.
 book: $(STAMP)
 	$(PY) -m pinnlib book --profile $(PROFILE)
 
 ## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check pinnlib tests book
 	$(VENV)/bin/ruff format --check pinnlib tests book
 	$(PY) -m pytest

@@ -12,3 +12,16 @@ os.environ["PINNLIB_CACHE"] = tempfile.mkdtemp(prefix="pinnlib-test-cache-")
 os.environ["OMP_NUM_THREADS"] = "2"
 os.environ["MKL_NUM_THREADS"] = "2"
 os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The whole book executed at the ci profile and built once per test session."""
+    from pinnlib.book import run_book
+
+    output = tmp_path_factory.mktemp("book-build")
+    index = run_book(profile="ci", output=output)
+    return index
