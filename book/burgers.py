@@ -51,6 +51,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 import pinnlib.plotting as plots
+from pinnlib.diagnostics import detect_phases
 from pinnlib.experiments import experiment, run
 from pinnlib.train import build_problem, predict
 
@@ -123,3 +124,57 @@ plots.plot_slices(x, "x", slices)
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-history", "caption": "Total training loss (left) and relative $L^2$ test error (right) against the Adam step, for vanilla training and RBA."}}
 plots.plot_histories(records, keys=("loss", "error"))
+
+# %% [markdown]
+# ## What the diagnostics show
+#
+# Both runs logged the paper's diagnostics (`monitors=("all",)`; definitions in
+# {ref}`chapter-background`): the batch gradient signal-to-noise ratio over 100 batches of
+# collocation points, the gradient order parameter, the residual homogeneity and the
+# compression of the hidden activations. The phases shaded in {numref}`fig-burgers-snr`
+# come from `pinnlib.diagnostics.detect_phases`, a documented change-point rule on the
+# logged SNR; the paper places them by eye.
+
+# %% tags=["nbval-check-output"]
+phases = {m: detect_phases(r.history["step"], r.history["snr"]) for m, r in records.items()}
+for method, p in phases.items():
+    print(
+        f"{method:8s} fitting ends at step {p.fitting_end}, total diffusion from {p.total_diffusion}"
+    )
+
+
+# %% tags=["remove-input"]
+def describe(method: str) -> str:
+    p = phases[method]
+    label = {"vanilla": "the vanilla run", "rba": "the RBA run"}[method]
+    fit = (
+        f"leaves the fitting phase at step {p.fitting_end}"
+        if p.fitting_end is not None
+        else "shows no fitting-to-diffusion drop"
+    )
+    total = (
+        f"jumps into total diffusion at step {p.total_diffusion}"
+        if p.total_diffusion is not None
+        else f"does not reach total diffusion within {spec.steps} steps"
+    )
+    return f"{label} {fit} and {total}"
+
+
+glue("burgers_phases", Markdown(f"{describe('vanilla')}; {describe('rba')}"), display=False)
+
+# %% [markdown]
+# At this profile {glue:md}`burgers_phases`. An RBA run starts with a very high SNR:
+# its weights start at zero, so at first the initial and boundary loss, which is the
+# same for every batch, dominates every batch gradient.
+
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-snr", "caption": "Batch gradient signal-to-noise ratio against the Adam step (whole network thick, per weight matrix thin, Adam's own SNR dotted), with the phases found by the detector shaded."}}
+plots.plot_snr(records)
+
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-order", "caption": "Gradient order parameter, residual homogeneity over a 10 x 10 grid of the domain, and the test error."}}
+plots.plot_order(records)
+
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-maps", "caption": "Final absolute residual of each run and the final RBA weights over the domain (averaged in bins)."}}
+plots.plot_residual_maps(records)
+
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-compression", "caption": "Information compression per hidden layer: entropy of the binned activation patterns, a kernel (KDE) entropy estimate, and the share of saturated activations."}}
+plots.plot_compression(records)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pinnlib {book,train,data} ...`` (``--help`` on each)."""
+"""Command line: ``python -m pinnlib {book,train,data,bench} ...`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -91,11 +91,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--regenerate", nargs="*", metavar="NAME", help="regenerate (all by default)"
     )
     group.add_argument("--verify", action="store_true", help="check the manifest checksums")
+
+    from pinnlib.bench import VARIANTS
+
+    bench = sub.add_parser(
+        "bench", help="time an Allen-Cahn training step: nested autograd vs the Taylor fast path"
+    )
+    bench.add_argument(
+        "--points", type=_positive_int, nargs="+", default=[4096, 25_600],
+        help="collocation points (default 4096 25600)",
+    )  # fmt: skip
+    bench.add_argument("--steps", type=_positive_int, default=10, help="timed steps (default 10)")
+    bench.add_argument("--warmup", type=_positive_int, default=3, help="untimed first steps")
+    bench.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    bench.add_argument(
+        "--variant", action="append", choices=list(VARIANTS), default=None,
+        help="time only this variant (repeatable; default: all)",
+    )  # fmt: skip
+    bench.add_argument("--no-compile", action="store_true", help="skip the torch.compile variant")
+    bench.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    bench.add_argument("--threads", type=_positive_int, default=None, help="torch CPU threads")
+    bench.add_argument(
+        "--quick", action="store_true", help="a tiny network and few points (a smoke test)"
+    )
     return parser
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from pinnlib.book import run_book
+    from pinnlib.book import TIMINGS_TABLE, run_book
 
     params = dict(args.param)
     if args.seed is not None:
@@ -110,6 +133,7 @@ def cmd_book(args: argparse.Namespace) -> int:
         build=not args.no_build,
         parameters=params,
         threads=args.threads,
+        timings_table=TIMINGS_TABLE,
         **kwargs,
     )
     return 0
@@ -154,9 +178,29 @@ def cmd_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from pinnlib.bench import VARIANTS, header, run_bench
+    from pinnlib.train import resolve_device
+
+    device = str(resolve_device(args.device))
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    variants = tuple(args.variant or VARIANTS)
+    if args.no_compile:
+        variants = tuple(v for v in variants if v != "taylor+compile")
+    size = dict(width=16, depth=2) if args.quick else dict(width=128, depth=6)
+    points = (256,) if args.quick else tuple(args.points)
+    steps, warmup = (2, 1) if args.quick else (args.steps, args.warmup)
+    print(header(device, steps, warmup), flush=True)
+    run_bench(points, steps, warmup, device, variants, dtype=args.dtype, **size)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"book": cmd_book, "train": cmd_train, "data": cmd_data}
+    handlers = {"book": cmd_book, "train": cmd_train, "data": cmd_data, "bench": cmd_bench}
     try:
         return handlers[args.command](args)
     except (ValueError, KeyError, FileNotFoundError, RuntimeError) as err:

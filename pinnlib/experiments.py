@@ -32,14 +32,53 @@ DEFAULT_CACHE = REPO_ROOT / "data" / "runs"
 EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     "burgers": {
         "ci": dict(
+            width=20, depth=3, steps=600, problem_args=dict(n_collocation=1000), decay_every=1000,
+            monitors=("all",),
+        ),
+        "cpu": dict(
+            width=32, depth=4, steps=15_000, problem_args=dict(n_collocation=4000),
+            decay_every=1000, monitors=("all",),
+        ),
+        "paper": dict(
+            problem_args=dict(n_collocation=25_600), bias_init="torch", monitors=("all",)
+        ),
+    },
+    "allen_cahn": {
+        "ci": dict(
             width=20, depth=3, steps=600, problem_args=dict(n_collocation=1000), decay_every=1000
         ),
         "cpu": dict(
-            width=32, depth=4, steps=15_000, problem_args=dict(n_collocation=4000), decay_every=1000
+            width=64, depth=4, steps=10_000, problem_args=dict(n_collocation=4096),
+            decay_every=1000,
         ),
-        "paper": dict(problem_args=dict(n_collocation=25_600)),
+        "paper": dict(problem_args=dict(n_collocation=25_600), bias_init="torch"),
     },
-}
+    "helmholtz": {
+        "ci": dict(
+            width=20, depth=3, steps=600, decay_every=1000, rba_init="residual",
+            problem_args=dict(n_collocation=1000, n_test=101),
+        ),
+        "cpu": dict(
+            width=64, depth=4, steps=10_000, decay_every=1000, rba_init="residual",
+            problem_args=dict(n_collocation=4096),
+        ),
+        "paper": dict(
+            problem_args=dict(n_collocation=25_600, n_test=1001), bias_init="torch",
+            rba_init="residual",
+        ),
+    },
+    "cavity": {
+        "ci": dict(
+            width=20, depth=3, steps=600, decay_every=1000,
+            problem_args=dict(n_collocation=1000, re=100),
+        ),
+        "cpu": dict(
+            width=48, depth=4, steps=6000, decay_every=1000,
+            problem_args=dict(n_collocation=2048, re=100),
+        ),
+        "paper": dict(problem_args=dict(n_collocation=10_000, re=1000), bias_init="torch"),
+    },
+}  # fmt: skip
 
 
 def check_profile(profile: str) -> str:

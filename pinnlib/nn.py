@@ -2,38 +2,57 @@
 
 Two ways to get the input derivatives a PDE residual needs:
 
-* the fast path, :meth:`MLP.forward` with ``derivatives=...``: Taylor-mode
-  (forward) propagation of a *jet* (the value and its partial derivatives)
-  through every layer, so value and derivatives come out of one forward pass
-  and the parameter gradient needs a single first-order backward pass (which
-  also keeps the step compatible with ``torch.compile``);
+* the fast path, ``model(x, derivatives=...)``: Taylor-mode (forward)
+  propagation of a *jet* (the value and its partial derivatives) through every
+  layer, so value and derivatives come out of one forward pass and the
+  parameter gradient needs a single first-order backward pass (which also keeps
+  the step compatible with ``torch.compile``);
 * the reference path, :func:`autograd_derivatives`: nested
   ``torch.autograd.grad`` calls, the way most PINN codes (and the paper's
   authors) do it. Tests check the two agree to round-off.
 
 A derivative is named by a *multi-index*: the sorted tuple of input
 dimensions it differentiates, e.g. ``(1, 1)`` is d^2/dx_1^2 and ``()`` the
-value itself.
+value itself. A jet is a list of *channels*, one per multi-index of
+:func:`closure`; a channel is a tensor of shape (N, F), or (1, F) when it is
+the same at every point (the derivatives of the first affine layer), or
+``None`` when it is identically zero. Skipping zero channels and keeping
+constant ones narrow makes the first layer nearly free.
 
-Through an elementwise activation s(a) the jet follows Faa di Bruno's formula
+The rules, for the sorted positions S of a multi-index:
 
-    d_S s(a) = sum over set partitions P of S of  s^(|P|)(a) prod_{B in P} d_B a,
+* affine layer z = W a + b: every channel through W, the bias on the value only;
+* elementwise s(a), Faa di Bruno's formula:
+  d_S s(a) = sum over set partitions P of S of  s^(|P|)(a) prod_{B in P} d_B a;
+* product a * b, Leibniz's rule: d_S (a b) = sum over subsets A of S of d_A a d_{S-A} b.
 
-and through an affine layer z = W a + b it maps linearly (bias on the value only).
+Equal terms are merged (e.g. d_xx s = s'' (d_x a)^2 + s' d_xx a), so each
+channel costs a few fused multiply-adds. Through tanh a jet is one autograd
+node with a hand-written backward pass (:class:`_TanhJet`) that keeps only
+tanh(a) and the incoming channels, so a training step on the fast path holds
+less memory than on the nested-autograd path (``python -m pinnlib bench``).
+
+Models: :class:`MLP` (tanh, Xavier-normal), :class:`ModifiedMLP` (Wang, Teng &
+Perdikaris 2021), each optionally behind input embeddings
+(:class:`PeriodicEmbedding`, :class:`FourierEmbedding`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from functools import cache
 from itertools import combinations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 MultiIndex = tuple[int, ...]
+Channel = Tensor | None
+Jet = list[Channel]
 
 
+# -- multi-indices and the combinatorics of the jet rules -------------------------------
 def closure(indices: Iterable[MultiIndex]) -> tuple[MultiIndex, ...]:
     """All sub-multi-indices needed to propagate ``indices``, value first, by order."""
     needed: set[MultiIndex] = {()}
@@ -57,52 +76,444 @@ def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
     return partitions
 
 
-@cache
-def _faa_di_bruno(index: MultiIndex) -> tuple[tuple[int, tuple[MultiIndex, ...]], ...]:
-    """Terms (order of s-derivative, blocks as multi-indices) of d_index s(a)."""
-    terms = []
+_FAA_DI_BRUNO: dict[MultiIndex, tuple[tuple[int, int, tuple[MultiIndex, ...]], ...]] = {}
+_LEIBNIZ: dict[MultiIndex, tuple[tuple[int, MultiIndex, MultiIndex], ...]] = {}
+
+
+def _faa_di_bruno(index: MultiIndex) -> tuple[tuple[int, int, tuple[MultiIndex, ...]], ...]:
+    """Terms (count, order k of s^(k), blocks) of d_index s(a), equal terms merged."""
+    if index in _FAA_DI_BRUNO:
+        return _FAA_DI_BRUNO[index]
+    counts: dict[tuple[int, tuple[MultiIndex, ...]], int] = {}
     for partition in _set_partitions(tuple(range(len(index)))):
-        blocks = tuple(tuple(sorted(index[p] for p in block)) for block in partition)
-        terms.append((len(blocks), blocks))
-    return tuple(terms)
+        blocks = tuple(sorted(tuple(sorted(index[p] for p in block)) for block in partition))
+        key = (len(blocks), blocks)
+        counts[key] = counts.get(key, 0) + 1
+    terms = tuple((count, order, blocks) for (order, blocks), count in counts.items())
+    _FAA_DI_BRUNO[index] = terms
+    return terms
+
+
+def _leibniz(index: MultiIndex) -> tuple[tuple[int, MultiIndex, MultiIndex], ...]:
+    """Terms (count, A, S - A) of d_index (a b) over the subsets A of positions, merged."""
+    if index in _LEIBNIZ:
+        return _LEIBNIZ[index]
+    counts: dict[tuple[MultiIndex, MultiIndex], int] = {}
+    n = len(index)
+    for mask in range(2**n):
+        a = tuple(index[p] for p in range(n) if mask >> p & 1)
+        b = tuple(index[p] for p in range(n) if not mask >> p & 1)
+        counts[(a, b)] = counts.get((a, b), 0) + 1
+    terms = tuple((count, a, b) for (a, b), count in counts.items())
+    _LEIBNIZ[index] = terms
+    return terms
+
+
+def _product(factors: list[Tensor]) -> Tensor:
+    """Product of channels, narrow (constant) ones first."""
+    factors = sorted(factors, key=lambda f: f.shape[0])
+    out = factors[0]
+    for f in factors[1:]:
+        out = out * f
+    return out
+
+
+def _combination(terms: list[tuple[float, list[Tensor]]]) -> Channel:
+    """sum of c * prod(tensors) over ``terms`` (c, tensors), with fused multiply-adds.
+
+    None if there are no terms; a single term of one tensor with c = 1 is returned as
+    it is. Out of place throughout, so ``torch.func.vmap`` has a batching rule for every op.
+    """
+    total = None
+    for c, tensors in sorted(terms, key=lambda term: term[0] != 1):  # c = 1 starts the sum
+        tensors = sorted(tensors, key=lambda f: f.shape[0])  # narrow (constant) ones first
+        head, last = (_product(tensors[:-1]) if len(tensors) > 1 else None), tensors[-1]
+        if head is not None and head.shape[0] == 1 and c != 1:
+            head, c = head * c, 1.0  # scale the narrow factor, not the full product
+        if total is None:
+            total = last if head is None else head * last
+            total = total if c == 1 else total * c
+        elif head is None:
+            total = torch.add(total, last, alpha=c)
+        else:
+            total = torch.addcmul(total, head, last, value=c)
+    return total
+
+
+# -- the jet rules ---------------------------------------------------------------------------
+def input_jet(x: Tensor, indices: Sequence[MultiIndex]) -> Jet:
+    """The jet of the inputs themselves: value x, d_i x = e_i (constant), higher ones zero."""
+    jet: Jet = []
+    for index in indices:
+        if len(index) == 0:
+            jet.append(x)
+        elif len(index) == 1:
+            e = torch.zeros(1, x.shape[1], dtype=x.dtype, device=x.device)
+            e[0, index[0]] = 1
+            jet.append(e)
+        else:
+            jet.append(None)
+    return jet
+
+
+def linear_jet(jet: Sequence[Channel], weight: Tensor, bias: Tensor | None = None) -> Jet:
+    """Affine map z = W a + b of a jet: every channel through W, the bias on the value only."""
+    out: Jet = [F.linear(jet[0], weight, bias)]
+    out.extend(None if c is None else F.linear(c, weight) for c in jet[1:])
+    return out
 
 
 def elementwise_jet(
-    jet: Tensor, indices: Sequence[MultiIndex], derivatives: Sequence[Tensor]
-) -> Tensor:
-    """Push a jet through s elementwise, given ``derivatives[k] = s^(k)(a)`` (k >= 0).
+    jet: Sequence[Channel],
+    indices: Sequence[MultiIndex],
+    derivatives: Sequence[Tensor],
+    scales: Sequence[float] | None = None,
+) -> Jet:
+    """Push a jet through s elementwise (Faa di Bruno), given s^(k) = scales[k] * derivatives[k].
 
-    ``jet`` has shape (K, N, F) with channel k holding d_{indices[k]} a.
+    (The scales let cheap factors stand for derivatives, e.g. tanh'' = -2 * (t tanh').)
     """
+    scales = scales or [1.0] * len(derivatives)
     position = {m: k for k, m in enumerate(indices)}
-    out = [derivatives[0]]
+    out: Jet = [derivatives[0] if scales[0] == 1 else scales[0] * derivatives[0]]
     for index in indices[1:]:
-        total = None
-        for order, blocks in _faa_di_bruno(index):
-            term = derivatives[order]
-            for block in blocks:
-                term = term * jet[position[block]]
-            total = term if total is None else total + term
-        out.append(total)
-    return torch.stack(out)
+        terms = []
+        for count, order, blocks in _faa_di_bruno(index):
+            factors = [jet[position[block]] for block in blocks]
+            if all(f is not None for f in factors):
+                terms.append((count * scales[order], [derivatives[order], _product(factors)]))
+        out.append(_combination(terms))
+    return out
+
+
+def product_jet(a: Sequence[Channel], b: Sequence[Channel], indices: Sequence[MultiIndex]) -> Jet:
+    """The jet of the elementwise product a * b (Leibniz's rule)."""
+    position = {m: k for k, m in enumerate(indices)}
+    out: Jet = []
+    for index in indices:
+        terms = []
+        for count, i, j in _leibniz(index):
+            p, q = a[position[i]], b[position[j]]
+            if p is not None and q is not None:
+                terms.append((count, [p, q]))
+        out.append(_combination(terms))
+    return out
+
+
+def add_jets(a: Sequence[Channel], b: Sequence[Channel], alpha: float = 1.0) -> Jet:
+    """The jet of a + alpha * b."""
+    out: Jet = []
+    for p, q in zip(a, b):
+        if q is None:
+            out.append(p)
+        elif p is None:
+            out.append(q if alpha == 1 else alpha * q)
+        else:
+            out.append(p + q if alpha == 1 else torch.add(p, q, alpha=alpha))
+    return out
+
+
+def concat_jets(jets: Sequence[Sequence[Channel]]) -> Jet:
+    """Concatenate jets along the feature dimension (zero and constant channels filled in)."""
+    widths = [jet[0].shape[1] for jet in jets]
+    n = jets[0][0].shape[0]
+    out: Jet = []
+    for k in range(len(jets[0])):
+        parts = [jet[k] for jet in jets]
+        if all(p is None for p in parts):
+            out.append(None)
+            continue
+        like = next(p for p in parts if p is not None)
+        rows = n if any(p is not None and p.shape[0] != 1 for p in parts) else 1
+        filled = [
+            like.new_zeros(rows, w) if p is None else p.expand(rows, w)
+            for p, w in zip(parts, widths)
+        ]
+        out.append(torch.cat(filled, dim=1))
+    return out
+
+
+def tanh_factors(t: Tensor, max_order: int) -> tuple[list[float], list[Tensor]]:
+    """tanh^(k) = scale_k * E_k for k <= max_order (<= 4), from t = tanh(a):
+
+    E_0 = t, E_1 = 1 - t^2, E_2 = t E_1 (scale -2), E_3 = E_1 (3 t^2 - 1) (scale 2),
+    E_4 = t E_1 (2 - 3 t^2) (scale 8); each factor costs one or two passes over t.
+    """
+    if max_order > 4:
+        raise ValueError(f"tanh jets are implemented up to order 4, asked for {max_order}")
+    scales, factors = [1.0, 1.0, -2.0, 2.0, 8.0], [t]
+    if max_order >= 1:
+        t2 = t * t
+        d1 = 1 - t2
+        factors.append(d1)
+    if max_order >= 2:
+        factors.append(t * d1)
+    if max_order >= 3:
+        factors.append(d1 * (3 * t2 - 1))
+    if max_order >= 4:
+        factors.append(factors[2] * (2 - 3 * t2))
+    return scales[: max_order + 1], factors
 
 
 def tanh_derivatives(a: Tensor, max_order: int) -> list[Tensor]:
     """tanh and its first ``max_order`` derivatives (max_order <= 4) at ``a``."""
-    t = torch.tanh(a)
-    d1 = 1 - t * t
-    ders = [t, d1, -2 * t * d1, d1 * (6 * t * t - 2), d1 * (16 * t - 24 * t * t * t)]
-    if max_order > 4:
-        raise ValueError(f"tanh jets are implemented up to order 4, asked for {max_order}")
-    return ders[: max_order + 1]
+    scales, factors = tanh_factors(torch.tanh(a), max_order)
+    return [f if c == 1 else c * f for c, f in zip(scales, factors)]
 
 
-class MLP(nn.Module):
+class _TanhJet(torch.autograd.Function):
+    """tanh of a jet as one autograd node, with a hand-written backward pass.
+
+    It keeps only t = tanh(a) and the derivative channels d_B a (autograd would keep
+    every intermediate product) and recomputes the factors E_k from t. With
+    out_S = sum over terms (c, k, blocks) of c s^(k)(a) prod_B d_B a and g_S = dL/d out_S:
+
+        dL/da      = sum_k s^(k+1)(a) Q_k,  Q_k = sum over order-k terms of c g_S prod_B d_B a,
+        dL/d d_B a = sum_k s^(k)(a) R_kB,   R_kB = the same with one factor d_B a left out,
+
+    both with fused multiply-adds over the grouped terms.
+    """
+
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(indices: tuple[MultiIndex, ...], *jet: Tensor) -> tuple[Tensor, ...]:
+        order = max(len(m) for m in indices)
+        scales, factors = tanh_factors(torch.tanh(jet[0]), order)
+        return tuple(elementwise_jet(jet, indices, factors, scales))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        indices, *jet = inputs
+        ctx.indices = indices
+        ctx.save_for_backward(output[0], *jet[1:])
+
+    @staticmethod
+    def backward(ctx, *grads: Tensor | None) -> tuple[Tensor | None, ...]:
+        indices = ctx.indices
+        t, *channels = ctx.saved_tensors
+        jet = [t, *channels]
+        position = {m: k for k, m in enumerate(indices)}
+        scales, factors = tanh_factors(t, max(len(m) for m in indices) + 1)
+        q: dict[int, list] = {}
+        r: dict[tuple[int, MultiIndex], list] = {}
+        if grads[0] is not None:
+            q[0] = [(1.0, [grads[0]])]
+        for index, g in zip(indices[1:], grads[1:]):
+            if g is None:
+                continue
+            for count, k, blocks in _faa_di_bruno(index):
+                a = [jet[position[block]] for block in blocks]
+                q.setdefault(k, []).append((count, [g, *a]))
+                for j, block in enumerate(blocks):
+                    if block not in blocks[:j]:  # a repeated block counts by its multiplicity
+                        term = (count * blocks.count(block), [g, *a[:j], *a[j + 1 :]])
+                        r.setdefault((k, block), []).append(term)
+        grad_a = _combination(
+            [(scales[k + 1], [factors[k + 1], _combination(terms)]) for k, terms in q.items()]
+        )
+        out: list[Tensor | None] = [None, grad_a]
+        for m, c in zip(indices[1:], channels):
+            parts = [
+                (scales[k], [factors[k], _combination(terms)])
+                for (k, block), terms in r.items()
+                if block == m
+            ]
+            g = _combination(parts) if parts else None
+            if g is not None and c.shape[0] == 1 and g.shape[0] != 1:
+                g = g.sum(dim=0, keepdim=True)  # a constant channel
+            out.append(g)
+        return tuple(out)
+
+
+def tanh_jet(jet: Sequence[Channel], indices: Sequence[MultiIndex]) -> Jet:
+    """The jet of tanh(a): one fused autograd node when every channel is present."""
+    order = max(len(m) for m in indices)
+    if order < 4 and all(c is not None for c in jet):
+        return list(_TanhJet.apply(tuple(indices), *jet))
+    scales, factors = tanh_factors(torch.tanh(jet[0]), order)
+    return elementwise_jet(jet, indices, factors, scales)
+
+
+def sin_cos_derivatives(a: Tensor, max_order: int) -> tuple[list[Tensor], list[Tensor]]:
+    """Derivatives 0..max_order of sin and of cos at ``a`` (they cycle with period 4)."""
+    s, c = torch.sin(a), torch.cos(a)
+    sin_cycle, cos_cycle = [s, c, -s, -c], [c, -s, -c, s]
+    return (
+        [sin_cycle[k % 4] for k in range(max_order + 1)],
+        [cos_cycle[k % 4] for k in range(max_order + 1)],
+    )
+
+
+def output_dict(jet: Sequence[Channel], indices: Sequence[MultiIndex]) -> dict[MultiIndex, Tensor]:
+    """The jet as {multi-index: (N, out)}, constant channels expanded, zero ones filled."""
+    value = jet[0]
+    out = {}
+    for m, c in zip(indices, jet):
+        out[m] = value.new_zeros(value.shape) if c is None else c.expand_as(value)
+    return out
+
+
+# -- input embeddings -----------------------------------------------------------------------
+class Embedding(nn.Module):
+    """A fixed feature map of the inputs, with its own jet rule."""
+
+    in_dim: int
+    out_dim: int
+
+    def jet(self, jet: Sequence[Channel], indices: Sequence[MultiIndex]) -> Jet:
+        raise NotImplementedError
+
+
+class PeriodicEmbedding(Embedding):
+    """Exact periodicity: x_i -> (cos(2 pi x_i / P_i), sin(2 pi x_i / P_i)) for periodic inputs.
+
+    ``periods`` maps input index -> period P_i; other inputs pass through unchanged
+    (Dong & Ni 2021; the "periodic embedding" of jaxpi's Allen-Cahn example). Any
+    function of the features is P_i-periodic in x_i, with all its derivatives.
+    """
+
+    def __init__(self, in_dim: int, periods: dict[int, float]) -> None:
+        super().__init__()
+        if not periods:
+            raise ValueError("a periodic embedding needs at least one periodic input")
+        if not all(0 <= i < in_dim and p > 0 for i, p in periods.items()):
+            raise ValueError(f"bad periods {periods} for {in_dim} inputs")
+        self.in_dim = in_dim
+        self.periods = dict(sorted(periods.items()))
+        self.out_dim = in_dim + len(periods)
+
+    def forward(self, x: Tensor) -> Tensor:
+        columns = []
+        for i in range(self.in_dim):
+            xi = x[:, i : i + 1]
+            if i in self.periods:
+                w = 2 * math.pi / self.periods[i]
+                columns += [torch.cos(w * xi), torch.sin(w * xi)]
+            else:
+                columns.append(xi)
+        return torch.cat(columns, dim=1)
+
+    def jet(self, jet: Sequence[Channel], indices: Sequence[MultiIndex]) -> Jet:
+        order = max(len(m) for m in indices)
+        columns = []
+        for i in range(self.in_dim):
+            xi = [None if c is None else c[:, i : i + 1] for c in jet]
+            if i in self.periods:
+                w = 2 * math.pi / self.periods[i]
+                wxi = [None if c is None else w * c for c in xi]
+                sin, cos = sin_cos_derivatives(wxi[0], order)
+                columns += [elementwise_jet(wxi, indices, cos), elementwise_jet(wxi, indices, sin)]
+            else:
+                columns.append(xi)
+        return concat_jets(columns)
+
+    def extra_repr(self) -> str:
+        return f"in_dim={self.in_dim}, periods={self.periods}"
+
+
+class FourierEmbedding(Embedding):
+    """Random Fourier features x -> (cos(x B), sin(x B)), B ~ N(0, scale^2) of shape (in, m).
+
+    Tancik et al. (2020); Wang, Wang & Perdikaris (2021). B is fixed (a buffer, not
+    trained) and drawn from its own generator seeded by ``seed``; the output has
+    2 m features.
+    """
+
+    def __init__(self, in_dim: int, features: int = 128, scale: float = 1.0, seed: int = 0):
+        super().__init__()
+        if features < 1 or scale <= 0:
+            raise ValueError(f"Fourier features need features >= 1 and scale > 0, got {features}")
+        generator = torch.Generator().manual_seed(seed)
+        self.register_buffer("B", scale * torch.randn(in_dim, features, generator=generator))
+        self.in_dim, self.out_dim, self.scale = in_dim, 2 * features, scale
+
+    def forward(self, x: Tensor) -> Tensor:
+        z = x @ self.B
+        return torch.cat([torch.cos(z), torch.sin(z)], dim=1)
+
+    def jet(self, jet: Sequence[Channel], indices: Sequence[MultiIndex]) -> Jet:
+        z = linear_jet(jet, self.B.T)
+        sin, cos = sin_cos_derivatives(z[0], max(len(m) for m in indices))
+        return concat_jets([elementwise_jet(z, indices, cos), elementwise_jet(z, indices, sin)])
+
+    def extra_repr(self) -> str:
+        return f"in_dim={self.in_dim}, features={self.out_dim // 2}, scale={self.scale}"
+
+
+# -- networks ---------------------------------------------------------------------------------
+class Network(nn.Module):
+    """Shared machinery: embeddings, the plain and the Taylor-mode forward pass.
+
+    Subclasses implement ``trunk(features)`` and ``trunk_jet(jet, indices)``.
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        width: int,
+        depth: int,
+        bias_init: str,
+        embedding: Sequence[Embedding] = (),
+    ) -> None:
+        super().__init__()
+        if bias_init not in ("zero", "torch"):
+            raise ValueError(f"bias_init must be 'zero' or 'torch', got {bias_init!r}")
+        if width < 1 or depth < 1:
+            raise ValueError(f"width and depth must be positive, got {width=} {depth=}")
+        self.in_dim, self.out_dim, self.width, self.depth = in_dim, out_dim, width, depth
+        self.bias_init = bias_init
+        self.embeddings = nn.ModuleList(embedding)
+        dim = in_dim
+        for e in self.embeddings:
+            if e.in_dim != dim:
+                raise ValueError(f"embedding {e} expects {e.in_dim} inputs, gets {dim}")
+            dim = e.out_dim
+        self.features = dim
+
+    def initialise(self) -> None:
+        """Xavier-normal weights; zero biases unless ``bias_init="torch"`` (PyTorch's default)."""
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.xavier_normal_(layer.weight)
+                if self.bias_init == "zero":
+                    nn.init.zeros_(layer.bias)
+
+    def embed(self, x: Tensor) -> Tensor:
+        for e in self.embeddings:
+            x = e(x)
+        return x
+
+    def trunk(self, h: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def trunk_jet(self, jet: Jet, indices: Sequence[MultiIndex]) -> Jet:
+        raise NotImplementedError
+
+    def forward(
+        self, x: Tensor, derivatives: Sequence[MultiIndex] | None = None
+    ) -> Tensor | dict[MultiIndex, Tensor]:
+        """The output at ``x`` (N, in_dim); with ``derivatives``, a dict of them (fast path).
+
+        The dict holds every multi-index of ``closure(derivatives)``, each (N, out_dim).
+        """
+        if derivatives is None:
+            return self.trunk(self.embed(x))
+        indices = closure(derivatives)
+        jet = input_jet(x, indices)
+        for e in self.embeddings:
+            jet = e.jet(jet, indices)
+        return output_dict(self.trunk_jet(jet, indices), indices)
+
+
+class MLP(Network):
     """Fully connected tanh network u = W_L tanh(... tanh(W_1 x + b_1) ...) + b_L.
 
     ``depth`` hidden layers of ``width`` neurons; Xavier-normal weights
     (Glorot and Bengio 2010); biases zero (``bias_init="zero"``) or PyTorch's
     default uniform initialisation (``bias_init="torch"``, the paper authors' code).
+    ``embedding``: input embeddings applied first, in order.
     """
 
     def __init__(
@@ -112,85 +523,116 @@ class MLP(nn.Module):
         width: int = 128,
         depth: int = 6,
         bias_init: str = "zero",
+        embedding: Sequence[Embedding] = (),
     ) -> None:
-        super().__init__()
-        if bias_init not in ("zero", "torch"):
-            raise ValueError(f"bias_init must be 'zero' or 'torch', got {bias_init!r}")
-        if width < 1 or depth < 1:
-            raise ValueError(f"width and depth must be positive, got {width=} {depth=}")
-        sizes = [in_dim] + [width] * depth + [out_dim]
+        super().__init__(in_dim, out_dim, width, depth, bias_init, embedding)
+        sizes = [self.features] + [width] * depth + [out_dim]
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        for layer in self.linears:
-            nn.init.xavier_normal_(layer.weight)
-            if bias_init == "zero":
-                nn.init.zeros_(layer.bias)
+        self.initialise()
 
     def hidden(self, x: Tensor) -> list[Tensor]:
         """Post-activation outputs of every hidden layer (for the compression diagnostics)."""
-        out = []
+        h, out = self.embed(x), []
         for layer in self.linears[:-1]:
-            x = torch.tanh(layer(x))
-            out.append(x)
+            h = torch.tanh(layer(h))
+            out.append(h)
         return out
 
-    def forward(
-        self, x: Tensor, derivatives: Sequence[MultiIndex] | None = None
-    ) -> Tensor | dict[MultiIndex, Tensor]:
-        """The output at ``x`` (N, in_dim); with ``derivatives``, a dict of them (fast path)."""
-        if derivatives is None:
-            for layer in self.linears[:-1]:
-                x = torch.tanh(layer(x))
-            return self.linears[-1](x)
-        indices = closure(derivatives)
-        jet = input_jet(x, indices)
-        order = max(len(m) for m in indices)
+    def trunk(self, h: Tensor) -> Tensor:
         for layer in self.linears[:-1]:
-            jet = linear_jet(jet, layer)
-            jet = elementwise_jet(jet, indices, tanh_derivatives(jet[0], order))
-        jet = linear_jet(jet, self.linears[-1])
-        return {m: jet[k] for k, m in enumerate(indices)}
+            h = torch.tanh(layer(h))
+        return self.linears[-1](h)
+
+    def trunk_jet(self, jet: Jet, indices: Sequence[MultiIndex]) -> Jet:
+        for layer in self.linears[:-1]:
+            jet = tanh_jet(linear_jet(jet, layer.weight, layer.bias), indices)
+        last = self.linears[-1]
+        return linear_jet(jet, last.weight, last.bias)
 
 
-def input_jet(x: Tensor, indices: Sequence[MultiIndex]) -> Tensor:
-    """The jet of the inputs themselves: value x, d_i x = e_i, higher derivatives 0."""
-    channels = []
-    for index in indices:
-        if len(index) == 0:
-            channels.append(x)
-        elif len(index) == 1:
-            e = torch.zeros_like(x)
-            e[:, index[0]] = 1
-            channels.append(e)
-        else:
-            channels.append(torch.zeros_like(x))
-    return torch.stack(channels)
+class ModifiedMLP(Network):
+    """The modified MLP of Wang, Teng & Perdikaris (SIAM J. Sci. Comput. 43, 2021):
+
+        U = tanh(W_u x + b_u),   V = tanh(W_v x + b_v),   H_1 = tanh(W_1 x + b_1),
+        Z_k = tanh(W_k H_k + b_k),   H_{k+1} = (1 - Z_k) U + Z_k V,   k = 1 .. depth - 1,
+        u = W H_depth + b.
+
+    ``depth`` hidden states H_1 .. H_depth of ``width`` neurons (so depth + 2 hidden
+    weight matrices with U and V); same initialisation as :class:`MLP`.
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        out_dim: int,
+        width: int = 128,
+        depth: int = 6,
+        bias_init: str = "zero",
+        embedding: Sequence[Embedding] = (),
+    ) -> None:
+        super().__init__(in_dim, out_dim, width, depth, bias_init, embedding)
+        self.encoder_u = nn.Linear(self.features, width)
+        self.encoder_v = nn.Linear(self.features, width)
+        self.first = nn.Linear(self.features, width)
+        self.gates = nn.ModuleList(nn.Linear(width, width) for _ in range(depth - 1))
+        self.last = nn.Linear(width, out_dim)
+        self.initialise()
+
+    def states(self, h: Tensor) -> list[Tensor]:
+        """The hidden states H_1 .. H_depth from the (embedded) input features ``h``."""
+        u, v = torch.tanh(self.encoder_u(h)), torch.tanh(self.encoder_v(h))
+        diff = v - u
+        out = [torch.tanh(self.first(h))]
+        for gate in self.gates:
+            out.append(u + torch.tanh(gate(out[-1])) * diff)
+        return out
+
+    def hidden(self, x: Tensor) -> list[Tensor]:
+        """The hidden states H_1 .. H_depth (for the compression diagnostics)."""
+        return self.states(self.embed(x))
+
+    def trunk(self, h: Tensor) -> Tensor:
+        return self.last(self.states(h)[-1])
+
+    def trunk_jet(self, jet: Jet, indices: Sequence[MultiIndex]) -> Jet:
+        u = tanh_jet(linear_jet(jet, self.encoder_u.weight, self.encoder_u.bias), indices)
+        v = tanh_jet(linear_jet(jet, self.encoder_v.weight, self.encoder_v.bias), indices)
+        diff = add_jets(v, u, alpha=-1.0)
+        h = tanh_jet(linear_jet(jet, self.first.weight, self.first.bias), indices)
+        for gate in self.gates:
+            z = tanh_jet(linear_jet(h, gate.weight, gate.bias), indices)
+            h = add_jets(u, product_jet(z, diff, indices))
+        return linear_jet(h, self.last.weight, self.last.bias)
 
 
-def linear_jet(jet: Tensor, layer: nn.Linear) -> Tensor:
-    """Affine map of a jet: every channel through W, the bias on the value only."""
-    z = torch.matmul(jet, layer.weight.T)
-    return torch.cat([z[:1] + layer.bias, z[1:]])
+ARCHITECTURES: dict[str, type[Network]] = {"mlp": MLP, "modified_mlp": ModifiedMLP}
 
 
+# -- the reference path -----------------------------------------------------------------------
 def autograd_derivatives(
     model: nn.Module, x: Tensor, derivatives: Sequence[MultiIndex]
 ) -> dict[MultiIndex, Tensor]:
     """Reference path: the same derivatives by nested ``torch.autograd.grad``.
 
-    Each output column is differentiated separately; the graph is kept
-    (``create_graph=True``) so a loss built from the result can be backpropagated.
+    One ``grad`` call per output column per differentiated multi-index (the full
+    input gradient is reused for all its children: u -> (u_t, u_x), u_x -> u_xx);
+    the graph is kept (``create_graph=True``) so a loss built from the result
+    can be backpropagated.
     """
     x = x.detach().requires_grad_(True)
     u = model(x)
     indices = closure(derivatives)
     out: dict[MultiIndex, Tensor] = {(): u}
+    gradients: dict[MultiIndex, list[Tensor]] = {}
     for index in indices[1:]:
-        parent = out[index[:-1]]
-        cols = []
-        for j in range(parent.shape[1]):
-            (g,) = torch.autograd.grad(parent[:, j].sum(), x, create_graph=True)
-            cols.append(g[:, index[-1]])
-        out[index] = torch.stack(cols, dim=1)
+        parent = index[:-1]
+        if parent not in gradients:
+            f = out[parent]
+            gradients[parent] = [
+                torch.autograd.grad(f[:, j].sum(), x, create_graph=True)[0]
+                for j in range(f.shape[1])
+            ]
+        out[index] = torch.stack([g[:, index[-1]] for g in gradients[parent]], dim=1)
     return out
 
 
@@ -200,11 +642,18 @@ def parameter_count(model: nn.Module) -> int:
 
 
 __all__ = [
+    "ARCHITECTURES",
+    "Embedding",
+    "FourierEmbedding",
     "MLP",
+    "ModifiedMLP",
     "MultiIndex",
+    "Network",
+    "PeriodicEmbedding",
     "autograd_derivatives",
     "closure",
     "elementwise_jet",
     "parameter_count",
+    "product_jet",
     "tanh_derivatives",
 ]

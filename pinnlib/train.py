@@ -1,4 +1,4 @@
-"""The training loop: weighted residual + constraints, Adam with step decay.
+"""The training loop: weighted residual + constraints, Adam with step decay, then L-BFGS.
 
 Loss at step s (PAPER.md):
 
@@ -6,12 +6,15 @@ Loss at step s (PAPER.md):
 
 with lambda = 1 (vanilla) or the RBA weights updated from the residuals of the
 same step (:mod:`pinnlib.weighting`). Adam, lr multiplied by ``lr_decay`` every
-``decay_every`` steps; full batch on fixed points.
+``decay_every`` steps; full batch on fixed points. An optional L-BFGS stage
+(``spec.lbfgs_steps`` iterations, strong-Wolfe line search) follows; its steps
+continue the count and the history. It minimises a fixed objective, so the RBA
+weights are frozen at their last Adam-stage values.
 
-The loop checkpoints every ``checkpoint_every`` steps; a run resumed from its
-checkpoint ends, on the same machine, with exactly the history and weights of
-an uninterrupted run. A non-finite loss stops the run (:class:`TrainingDiverged`)
-and leaves the last good checkpoint in place.
+The loop checkpoints every ``checkpoint_every`` steps and when the L-BFGS stage
+starts; a run resumed from its checkpoint ends, on the same machine, with
+exactly the history and weights of an uninterrupted run. A non-finite loss stops
+the run (:class:`TrainingDiverged`) and leaves the last good checkpoint in place.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
-from pinnlib.nn import MLP
+from pinnlib.nn import ARCHITECTURES, Embedding, FourierEmbedding, Network, PeriodicEmbedding
 from pinnlib.problems import Problem, make_problem
 from pinnlib.records import atomic_torch_save, provenance
 from pinnlib.spec import RunSpec
@@ -65,16 +68,33 @@ def build_problem(spec: RunSpec) -> Problem:
     return make_problem(spec.problem, seed=spec.seed, **spec.problem_args)
 
 
-def build_model(spec: RunSpec, problem: Problem | None = None) -> MLP:
+def build_embeddings(spec: RunSpec, problem: Problem) -> list[Embedding]:
+    """The input embeddings of ``spec``, plus the periodic one the problem may require."""
+    n_in = len(problem.input_names)
+    embeddings: list[Embedding] = []
+    if spec.embedding == "periodic" or problem.periodic_embedding:
+        if not problem.periods:
+            raise ValueError(f"benchmark {problem.name!r} has no periodic input to embed")
+        embeddings.append(PeriodicEmbedding(n_in, problem.periods))
+    if spec.embedding == "fourier":
+        dim = embeddings[-1].out_dim if embeddings else n_in
+        embeddings.append(
+            FourierEmbedding(dim, spec.fourier_features, spec.fourier_scale, seed=spec.seed)
+        )
+    return embeddings
+
+
+def build_model(spec: RunSpec, problem: Problem | None = None) -> Network:
     """The network of ``spec``, initialised from ``torch.manual_seed(spec.seed)``."""
     problem = problem or build_problem(spec)
     torch.manual_seed(spec.seed)
-    model = MLP(
+    model = ARCHITECTURES[spec.architecture](
         len(problem.input_names),
         len(problem.output_names),
         width=spec.width,
         depth=spec.depth,
         bias_init=spec.bias_init,
+        embedding=build_embeddings(spec, problem),
     )
     return model.to(getattr(torch, spec.dtype))
 
@@ -84,12 +104,24 @@ def relative_l2(pred: np.ndarray, ref: np.ndarray) -> float:
     return float(np.linalg.norm(pred - ref) / np.linalg.norm(ref))
 
 
-def predict(model: nn.Module, x: np.ndarray | Tensor, chunk: int = 65_536) -> np.ndarray:
-    """Network output at points ``x`` (evaluated in chunks, without gradients)."""
+def predict(
+    model: nn.Module,
+    x: np.ndarray | Tensor,
+    chunk: int = 16_384,
+    problem: Problem | None = None,
+) -> np.ndarray:
+    """Network output at points ``x`` (in chunks, without gradients).
+
+    With ``problem``, its :meth:`~pinnlib.problems.Problem.evaluate` instead (the
+    quantity its reference holds, e.g. the cavity's speed).
+    """
     p = next(model.parameters())
     x = torch.as_tensor(x).to(p.device, p.dtype)
     with torch.no_grad():
-        out = [model(x[i : i + chunk]) for i in range(0, len(x), chunk)]
+        out = [
+            model(c) if problem is None else problem.evaluate(model, c)
+            for c in torch.split(x, chunk)
+        ]
     return torch.cat(out).cpu().double().numpy()
 
 
@@ -113,6 +145,24 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.StepLR(
             self.optimizer, step_size=spec.decay_every, gamma=spec.lr_decay
         )
+        self.lbfgs = (
+            torch.optim.LBFGS(
+                self.model.parameters(),
+                lr=spec.lbfgs_lr,
+                max_iter=1,  # one iteration per step; the state carries over
+                max_eval=25,
+                history_size=spec.lbfgs_history,
+                line_search_fn="strong_wolfe",
+            )
+            if spec.lbfgs_steps
+            else None
+        )
+        self.autograd = spec.derivatives == "autograd"
+        self._evaluate = (
+            torch.compile(self._residual_and_conditions)
+            if spec.compile
+            else self._residual_and_conditions
+        )
         self.test_points, self.test_values = self.problem.reference()
         self.monitors = {**named_monitors(spec.monitors), **(monitors or {})}
         self.step = 0
@@ -122,31 +172,40 @@ class Trainer:
     # -- the loss -----------------------------------------------------------------
     def residual(self) -> Tensor:
         """PDE residual at the collocation points, (N, n_equations)."""
-        return self.problem.residual_at(self.model, self.points)
+        return self.problem.residual_at(self.model, self.points, self.autograd)
 
     def condition_losses(self) -> dict[str, Tensor]:
-        losses = {}
-        for c in self.conditions:
-            fields = self.problem.fields(self.model, c.points, c.keys)
-            losses[c.name] = c.residual(fields).square().mean()
-        return losses
+        """The loss term of every initial / boundary condition, by name."""
+        return {
+            c.name: c.loss(self.problem.fields(self.model, c.points, c.keys, self.autograd))
+            for c in self.conditions
+        }
+
+    def _residual_and_conditions(self) -> tuple[Tensor, dict[str, Tensor]]:
+        return self.residual(), self.condition_losses()
 
     def loss_terms(self, update_weights: bool = True) -> tuple[Tensor, dict[str, Tensor]]:
         """Total loss and its terms; updates the RBA weights first when asked."""
-        r = self.residual()
+        r, condition_losses = self._evaluate()
         if update_weights:
             weights = self.weighting.update(r)
         else:
             weights = self.weighting.weights
             weights = torch.ones_like(r[:, 0]) if weights is None else weights
         terms = {"residual": (weights[:, None] * r).square().sum(dim=1).mean()}
-        terms.update(self.condition_losses())
+        terms.update(condition_losses)
         return sum(terms.values()), terms
 
     # -- one step and logging ----------------------------------------------------------
     def error(self) -> float:
         """Relative L2 error against the problem's reference."""
-        return relative_l2(predict(self.model, self.test_points), self.test_values)
+        pred = predict(self.model, self.test_points, problem=self.problem)
+        return relative_l2(pred, self.test_values)
+
+    @property
+    def optimizer_now(self) -> torch.optim.Optimizer:
+        """Adam during the first ``spec.steps`` steps, L-BFGS after."""
+        return self.optimizer if self.step < self.spec.steps or self.lbfgs is None else self.lbfgs
 
     def log(self, step: int, loss: Tensor, terms: dict[str, Tensor]) -> None:
         h = self.history
@@ -154,25 +213,47 @@ class Trainer:
         h["loss"].append(loss.item())
         for name, value in terms.items():
             h[f"loss_{name}"].append(value.item())
-        h["lr"].append(self.optimizer.param_groups[0]["lr"])
+        h["lr"].append(self.optimizer_now.param_groups[0]["lr"])
         h["error"].append(self.error())
         for name, monitor in self.monitors.items():
             for key, value in monitor(self).items():
                 h[f"{name}_{key}" if key else name].append(value)
 
-    def train_step(self) -> None:
-        loss, terms = self.loss_terms()
+    def _check_finite(self, loss: Tensor) -> None:
         if not torch.isfinite(loss):
             raise TrainingDiverged(
                 f"{self.spec.problem}/{self.spec.method}: loss is {loss.item()} at step "
                 f"{self.step}; the last good checkpoint is kept"
             )
+
+    def train_step(self) -> None:
+        """One Adam step (or, after ``spec.steps``, one L-BFGS iteration)."""
+        if self.step >= self.spec.steps:
+            return self.lbfgs_step()
+        loss, terms = self.loss_terms()
+        self._check_finite(loss)
         if self.spec.is_logged(self.step):
             self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.scheduler.step()
+        self.step += 1
+
+    def lbfgs_step(self) -> None:
+        """One L-BFGS iteration on the loss with frozen weights (line search inside)."""
+        if self.spec.is_logged(self.step):
+            loss, terms = self.loss_terms(update_weights=False)
+            self._check_finite(loss)
+            self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
+
+        def closure() -> Tensor:
+            self.lbfgs.zero_grad(set_to_none=True)
+            loss, _ = self.loss_terms(update_weights=False)
+            loss.backward()
+            return loss
+
+        self._check_finite(self.lbfgs.step(closure))
         self.step += 1
 
     # -- checkpoints ---------------------------------------------------------------
@@ -183,6 +264,7 @@ class Trainer:
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
+            "lbfgs": None if self.lbfgs is None else self.lbfgs.state_dict(),
             "weighting": self.weighting.state_dict(),
             "history": dict(self.history),
             "train_seconds": self.train_seconds,
@@ -195,6 +277,8 @@ class Trainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        if self.lbfgs is not None:
+            self.lbfgs.load_state_dict(state["lbfgs"])
         self.weighting.load_state_dict(state["weighting"])
         self.history = defaultdict(list, {k: list(v) for k, v in state["history"].items()})
         self.train_seconds = state["train_seconds"]
@@ -213,12 +297,13 @@ class Trainer:
         progress: bool = True,
         stop_at: int | None = None,
     ) -> None:
-        """Train to ``spec.steps`` (or ``stop_at``), resuming from ``checkpoint`` if it exists."""
+        """Train to ``spec.total_steps`` (or ``stop_at``), resuming from ``checkpoint``."""
         if checkpoint is not None and checkpoint.exists():
             self.load_checkpoint(checkpoint)
-        end = self.spec.steps if stop_at is None else min(stop_at, self.spec.steps)
+        total = self.spec.total_steps
+        end = total if stop_at is None else min(stop_at, total)
         bar = tqdm(
-            total=self.spec.steps,
+            total=total,
             initial=self.step,
             desc=f"{self.spec.problem}/{self.spec.method}",
             disable=not progress,
@@ -239,9 +324,10 @@ class Trainer:
                         err=f"{self.history['error'][-1]:.2e}",
                         refresh=False,
                     )
-                if checkpoint is not None and self.step % checkpoint_every == 0:
+                lbfgs_starts = self.lbfgs is not None and self.step == self.spec.steps
+                if checkpoint is not None and (self.step % checkpoint_every == 0 or lbfgs_starts):
                     self.save_checkpoint(checkpoint)
-        if self.step == self.spec.steps and self.history["step"][-1:] != [self.step]:
+        if self.step == total and self.history["step"][-1:] != [self.step]:
             loss, terms = self.loss_terms(update_weights=False)
             self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
 

@@ -128,3 +128,64 @@ def test_spec_validation_and_key():
         experiment("burgers", "gpu")
     with pytest.raises(ValueError, match="unknown device"):
         resolve_device("tpu")
+
+
+def tiny_ac(method="rba", **kw):
+    """A tiny Allen-Cahn run (its stored reference loads in milliseconds)."""
+    args = dict(n_collocation=200, n_initial=64, periodic="loss", n_boundary=16)
+    return experiment("allen_cahn", "ci", method=method, **{**TINY, "problem_args": args, **kw})
+
+
+def test_lbfgs_stage_continues_the_count_and_lowers_the_loss():
+    trainer = Trainer(tiny_ac("vanilla", steps=20, lbfgs_steps=30, dtype="float64"))
+    trainer.run(progress=False)
+    h = trainer.history
+    assert trainer.step == 50 and h["step"][-1] == 50 and 30 in h["step"]
+    assert h["lr"][h["step"].index(30)] == 1.0  # the L-BFGS step size
+    losses = dict(zip(h["step"], h["loss"]))
+    assert losses[50] < 0.5 * losses[20]
+
+
+@pytest.mark.parametrize("method", ["vanilla", "rba"])
+def test_resume_inside_the_lbfgs_stage_matches_uninterrupted_run(tmp_path, method):
+    spec = tiny_ac(method, steps=20, lbfgs_steps=15)
+    full = Trainer(spec)
+    full.run(progress=False)
+    checkpoint = tmp_path / "checkpoint.pt"
+    first = Trainer(spec)
+    first.run(checkpoint=checkpoint, checkpoint_every=8, progress=False, stop_at=29)
+    assert torch.load(checkpoint, weights_only=False)["step"] == 24  # inside L-BFGS
+    del first
+    resumed = Trainer(spec)
+    resumed.run(checkpoint=checkpoint, checkpoint_every=8, progress=False)
+    assert_same_run(full, resumed)
+
+
+def test_checkpoint_at_the_start_of_the_lbfgs_stage(tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    trainer = Trainer(tiny_ac("rba", steps=13, lbfgs_steps=5))
+    trainer.run(checkpoint=checkpoint, checkpoint_every=1000, progress=False, stop_at=15)
+    state = torch.load(checkpoint, weights_only=False)
+    assert state["step"] == 13 and state["lbfgs"]["state"] == {}
+
+
+def test_autograd_and_taylor_derivatives_train_alike():
+    runs = {}
+    for derivatives in ("taylor", "autograd"):
+        trainer = Trainer(tiny_ac("rba", steps=20, dtype="float64", derivatives=derivatives))
+        trainer.run(progress=False)
+        runs[derivatives] = np.asarray(trainer.history["loss"])
+    assert np.allclose(runs["taylor"], runs["autograd"], rtol=1e-9, atol=0)
+    with pytest.raises(ValueError, match="compile needs derivatives='taylor'"):
+        tiny_ac(derivatives="autograd", compile=True)
+
+
+@pytest.mark.slow
+def test_compiled_loss_matches_eager():
+    # torch.compile on CPU generates C++ (about 20 s for this tiny net on a cold cache)
+    runs = {}
+    for compiled in (False, True):
+        trainer = Trainer(tiny_ac("rba", steps=5, dtype="float64", compile=compiled))
+        trainer.run(progress=False)
+        runs[compiled] = np.asarray(trainer.history["loss"] + trainer.history["error"])
+    assert np.allclose(runs[True], runs[False], rtol=1e-10, atol=0)

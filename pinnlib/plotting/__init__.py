@@ -1,5 +1,12 @@
 """Every figure the book shows; each function returns a matplotlib Figure."""
 
+from pinnlib.plotting.diagnostics import (
+    plot_compression,
+    plot_order,
+    plot_residual_maps,
+    plot_snr,
+    shade_phases,
+)
 from pinnlib.plotting.fields import plot_slices, plot_solution_comparison
 from pinnlib.plotting.reference import (
     plot_allen_cahn_reference,
@@ -17,6 +24,11 @@ __all__ = [
     "METHOD_LABELS",
     "book_style",
     "plot_allen_cahn_reference",
+    "plot_compression",
+    "plot_order",
+    "plot_residual_maps",
+    "plot_snr",
+    "shade_phases",
     "plot_burgers_reference",
     "plot_cavity_reference",
     "plot_ghia_comparison",

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pinnlib.problems.base import Condition, Problem
+from pinnlib.problems.allen_cahn import AllenCahn
+from pinnlib.problems.base import Condition, PeriodicCondition, Problem
 from pinnlib.problems.burgers import Burgers
+from pinnlib.problems.cavity import Cavity
+from pinnlib.problems.helmholtz import Helmholtz
 
 PROBLEMS: dict[str, type[Problem]] = {
+    "allen_cahn": AllenCahn,
+    "helmholtz": Helmholtz,
     "burgers": Burgers,
+    "cavity": Cavity,
 }
 
 
@@ -23,4 +29,14 @@ def make_problem(name: str, **kwargs: Any) -> Problem:
         raise ValueError(f"bad parameter for benchmark {name!r}: {err}") from None
 
 
-__all__ = ["PROBLEMS", "Burgers", "Condition", "Problem", "make_problem"]
+__all__ = [
+    "PROBLEMS",
+    "AllenCahn",
+    "Burgers",
+    "Cavity",
+    "Condition",
+    "Helmholtz",
+    "PeriodicCondition",
+    "Problem",
+    "make_problem",
+]

@@ -3,12 +3,17 @@
 Fields are named by strings: an output name followed by the inputs it is
 differentiated by, e.g. ``"u_xx"`` is d^2u/dx^2 and ``"u"`` the value
 (inputs must have one-letter names). :meth:`Problem.fields` asks the model for
-exactly the derivatives those names need, in one forward pass.
+exactly the derivatives those names need, in one forward pass, and adds the
+coordinates under the input names (``f["x"]``) for forcing terms.
+
+Conditions are loss terms: :class:`Condition` pins fields to targets at points
+(one field or several, e.g. both velocity components on a wall);
+:class:`PeriodicCondition` equates fields at paired points.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -21,32 +26,79 @@ from pinnlib.nn import MultiIndex, autograd_derivatives
 
 @dataclass
 class Condition:
-    """An initial or boundary condition imposed as a loss term mean((key(x) - target)^2)."""
+    """An initial or boundary condition, imposed as the loss term
+
+        sum over keys k of mean_j (f_k(x_j) - g_jk)^2
+
+    ``key`` names one field (``target`` of shape (N,)) or several (a tuple;
+    ``target`` of shape (N, len(key))), e.g. both velocity components on a wall.
+    """
 
     name: str
     points: Tensor
-    key: str
+    key: str | tuple[str, ...]
     target: Tensor
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return (self.key,)
+        return self.key if isinstance(self.key, tuple) else (self.key,)
+
+    def values(self, fields: dict[str, Tensor]) -> Tensor:
+        """The constrained fields at the points: (N,) for one key, (N, n_keys) for several."""
+        if isinstance(self.key, tuple):
+            return torch.stack([fields[k] for k in self.key], dim=1)
+        return fields[self.key]
 
     def residual(self, fields: dict[str, Tensor]) -> Tensor:
-        """Pointwise misfit, shape (N,)."""
-        return fields[self.key] - self.target
+        """Pointwise misfit, shape (N,) or (N, n_keys)."""
+        return self.values(fields) - self.target
+
+    def loss(self, fields: dict[str, Tensor]) -> Tensor:
+        """The loss term: mean square misfit, summed over the keys."""
+        return self.residual(fields).square().mean(dim=0).sum()
 
     def to(self, device: torch.device | str, dtype: torch.dtype) -> Condition:
-        return Condition(
-            self.name,
-            self.points.to(device, dtype),
-            self.key,
-            self.target.to(device, dtype),
+        return replace(
+            self,
+            points=self.points.to(device, dtype),
+            target=None if self.target is None else self.target.to(device, dtype),
         )
 
 
+@dataclass
+class PeriodicCondition(Condition):
+    """Equal fields at paired points: f_k(a_j) = f_k(b_j) for every key k.
+
+    ``points`` stacks the two sides, a = points[:n] and b = points[n:] (one forward
+    pass evaluates both); the residual is f(a) - f(b), e.g. u(t, -1) - u(t, 1) and
+    u_x(t, -1) - u_x(t, 1) for a solution periodic in x.
+    """
+
+    target: Tensor | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.points) % 2:
+            raise ValueError("a periodic condition needs an even number of points (pairs)")
+
+    @classmethod
+    def pair(cls, name: str, a: Tensor, b: Tensor, key: str | tuple[str, ...]) -> PeriodicCondition:
+        """The condition f(a_j) = f(b_j) for the point pairs (a_j, b_j)."""
+        if a.shape != b.shape:
+            raise ValueError(f"paired points differ in shape: {tuple(a.shape)}, {tuple(b.shape)}")
+        return cls(name, torch.cat([a, b]), key)
+
+    def residual(self, fields: dict[str, Tensor]) -> Tensor:
+        f = self.values(fields)
+        n = len(f) // 2
+        return f[:n] - f[n:]
+
+
 class Problem:
-    """Base class of a benchmark. Subclasses set the class attributes and the methods."""
+    """Base class of a benchmark. Subclasses set the class attributes and the methods.
+
+    ``residual_keys`` are the fields the residual reads; the coordinates themselves
+    are always available under the input names (e.g. ``f["x"]``), for forcing terms.
+    """
 
     name: ClassVar[str]
     input_names: ClassVar[str]  # one letter per input, e.g. "tx"
@@ -74,8 +126,25 @@ class Problem:
         raise NotImplementedError
 
     def reference(self) -> tuple[np.ndarray, np.ndarray]:
-        """Test points (M, n_inputs) and reference values (M, n_outputs) for the error."""
+        """Test points (M, n_inputs) and reference values (M, n_ref) for the error.
+
+        The values are compared with :meth:`evaluate` (by default the network output).
+        """
         raise NotImplementedError
+
+    @property
+    def periods(self) -> dict[int, float]:
+        """Inputs in which the solution is periodic: {input index: period}."""
+        return {}
+
+    @property
+    def periodic_embedding(self) -> bool:
+        """Whether the model must embed :attr:`periods` exactly (see ``build_model``)."""
+        return False
+
+    def evaluate(self, model: nn.Module, x: Tensor) -> Tensor:
+        """The quantity compared with :meth:`reference` at ``x``, (M, n_ref)."""
+        return model(x)
 
     # -- shared machinery -------------------------------------------------------------
     def collocation_points(self) -> Tensor:
@@ -103,17 +172,18 @@ class Problem:
     def fields(
         self, model: nn.Module, x: Tensor, keys: tuple[str, ...], autograd: bool = False
     ) -> dict[str, Tensor]:
-        """Evaluate the named fields at ``x``; each of shape (N,).
+        """Evaluate the named fields at ``x``, plus the coordinates; each of shape (N,).
 
         ``autograd=True`` uses nested ``torch.autograd.grad`` (the reference path).
         """
-        parsed = {key: self.parse(key) for key in keys}
+        coordinates = {c: x[:, i] for i, c in enumerate(self.input_names)}
+        parsed = {key: self.parse(key) for key in keys if key not in coordinates}
         indices = sorted({m for _, m in parsed.values()}, key=lambda m: (len(m), m))
         if autograd:
             jet = autograd_derivatives(model, x, indices)
         else:
             jet = model(x, derivatives=indices)
-        return {key: jet[m][:, col] for key, (col, m) in parsed.items()}
+        return {**coordinates, **{key: jet[m][:, col] for key, (col, m) in parsed.items()}}
 
     def residual_at(self, model: nn.Module, x: Tensor, autograd: bool = False) -> Tensor:
         """The residual of ``model`` at ``x``, always of shape (N, n_equations)."""

@@ -1,0 +1,155 @@
+"""Per-batch gradients of the PINN loss, vectorised over batches with ``torch.func``.
+
+Batch gradient definition (PAPER.md, "Batch gradient SNR"): the N residual
+points are split into B disjoint batches; batch b has the loss
+
+    L_b = (1 / n_b) sum_{i in b} sum_e (lambda_i r_ie)^2  +  L_c,
+
+where lambda are the current RBA weights (1 for vanilla), e runs over the
+equations of a system (as in :meth:`pinnlib.train.Trainer.loss_terms`) and L_c is
+the full initial and boundary loss, the same for every batch. Its gradient g_b is
+taken with respect to the weight matrices only (parameters with two or more
+dimensions; no biases).
+
+The split is fixed: a permutation of the point indices drawn from a private
+generator seeded by ``seed`` (the global RNG is never touched), cut into B
+contiguous chunks whose sizes differ by at most one (``numpy.array_split``
+sizes). Shorter chunks are padded with a masked copy of one of their points, so
+that all batches have one shape and ``vmap`` applies.
+
+Two implementations:
+
+* :func:`batch_gradients`: ``vmap(grad(L_b))`` over the batches through
+  ``torch.func.functional_call``; since L_c is shared, its gradient is computed
+  once (by ``torch.autograd.grad`` on the real model) and added to every batch;
+* :func:`batch_gradients_loop`: one backward pass per batch, the plain
+  reference the tests and the benchmark compare against.
+
+Neither touches ``.grad``, the parameters, the optimizer or the global RNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, grad, vmap
+
+from pinnlib.problems.base import Problem
+
+ConditionLoss = Callable[[], Tensor]
+
+
+def weight_parameters(model: nn.Module) -> dict[str, nn.Parameter]:
+    """The weight matrices of ``model`` (trainable parameters with ndim >= 2), by name."""
+    return {n: p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2}
+
+
+def batch_split(
+    n_points: int, n_batches: int = 100, seed: int = 0, device: torch.device | str = "cpu"
+) -> tuple[Tensor, Tensor]:
+    """Fixed split of ``n_points`` indices into ``n_batches`` disjoint batches.
+
+    Returns ``index`` (B, m) and a boolean ``mask`` (B, m), m = ceil(N / B): row b
+    holds the b-th contiguous chunk of a seeded permutation, padded (mask False)
+    with a repeat of its first index where the chunk is one shorter.
+    """
+    if not 1 <= n_batches <= n_points:
+        raise ValueError(f"need 1 <= n_batches <= n_points, got {n_batches=} {n_points=}")
+    generator = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(n_points, generator=generator)
+    chunks = torch.tensor_split(perm, n_batches)
+    width = len(chunks[0])
+    index = torch.stack([torch.cat([c, c[:1].expand(width - len(c))]) for c in chunks])
+    mask = torch.arange(width)[None, :] < torch.tensor([len(c) for c in chunks])[:, None]
+    return index.to(device), mask.to(device)
+
+
+def _functional_model(model: nn.Module, params: dict[str, Tensor]) -> Callable[..., Tensor]:
+    """``model`` as a callable ``f(x, derivatives=None)`` that uses ``params``."""
+
+    def f(x: Tensor, derivatives=None):
+        return functional_call(model, params, (x,), {"derivatives": derivatives})
+
+    return f
+
+
+def _condition_gradient(
+    condition_loss: ConditionLoss | None, weights: dict[str, nn.Parameter]
+) -> dict[str, Tensor] | None:
+    if condition_loss is None:
+        return None
+    with torch.enable_grad():
+        loss = condition_loss()
+        grads = torch.autograd.grad(loss, list(weights.values()), allow_unused=True)
+    return {
+        n: torch.zeros_like(p) if g is None else g.detach()
+        for (n, p), g in zip(weights.items(), grads)
+    }
+
+
+def batch_gradients(
+    model: nn.Module,
+    problem: Problem,
+    points: Tensor,
+    weights: Tensor | None = None,
+    condition_loss: ConditionLoss | None = None,
+    n_batches: int = 100,
+    seed: int = 0,
+    chunk_size: int | None = None,
+) -> dict[str, Tensor]:
+    """g_b for every batch b, by ``vmap(grad)``: a dict name -> (B, *weight shape).
+
+    ``weights``: the RBA lambdas (N,) or None (vanilla, lambda = 1);
+    ``condition_loss``: a callable returning L_c on the real ``model`` (for a
+    :class:`~pinnlib.train.Trainer`: ``lambda: sum(trainer.condition_losses().values())``);
+    ``chunk_size``: passed to ``vmap`` to bound memory on large problems.
+    """
+    named = {n: p.detach() for n, p in model.named_parameters()}
+    trainable = weight_parameters(model)
+    fixed = {n: p for n, p in named.items() if n not in trainable}
+    index, mask = batch_split(len(points), n_batches, seed, points.device)
+    lam = torch.ones(len(points), dtype=points.dtype, device=points.device)
+    lam = lam if weights is None else weights.detach().to(points.dtype)
+
+    def residual_loss(w: dict[str, Tensor], x: Tensor, lam_b: Tensor, m: Tensor) -> Tensor:
+        r = problem.residual_at(_functional_model(model, {**fixed, **w}), x)
+        per_point = (lam_b[:, None] * r).square().sum(dim=1)
+        return (per_point * m).sum() / m.sum()
+
+    w0 = {n: named[n] for n in trainable}
+    per_batch = vmap(grad(residual_loss), in_dims=(None, 0, 0, 0), chunk_size=chunk_size)
+    grads = per_batch(w0, points[index], lam[index], mask.to(points.dtype))
+    shared = _condition_gradient(condition_loss, trainable)
+    if shared is not None:
+        grads = {n: g + shared[n] for n, g in grads.items()}
+    return grads
+
+
+def batch_gradients_loop(
+    model: nn.Module,
+    problem: Problem,
+    points: Tensor,
+    weights: Tensor | None = None,
+    condition_loss: ConditionLoss | None = None,
+    n_batches: int = 100,
+    seed: int = 0,
+) -> dict[str, Tensor]:
+    """Reference implementation of :func:`batch_gradients`: one backward pass per batch."""
+    trainable = weight_parameters(model)
+    index, mask = batch_split(len(points), n_batches, seed, points.device)
+    lam = torch.ones(len(points), dtype=points.dtype, device=points.device)
+    lam = lam if weights is None else weights.detach().to(points.dtype)
+    out: dict[str, list[Tensor]] = {n: [] for n in trainable}
+    with torch.enable_grad():
+        for idx, m in zip(index, mask):
+            idx = idx[m]
+            r = problem.residual_at(model, points[idx])
+            loss = (lam[idx, None] * r).square().sum(dim=1).mean()
+            if condition_loss is not None:
+                loss = loss + condition_loss()
+            grads = torch.autograd.grad(loss, list(trainable.values()))
+            for n, g in zip(trainable, grads):
+                out[n].append(g.detach())
+    return {n: torch.stack(g) for n, g in out.items()}
