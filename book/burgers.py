@@ -150,20 +150,25 @@ def describe(method: str) -> str:
     fit = (
         f"leaves the fitting phase at step {p.fitting_end}"
         if p.fitting_end is not None
-        else "shows no fitting-to-diffusion drop"
+        else "has no fitting-to-diffusion boundary marked by the detector"
     )
     total = (
-        f"jumps into total diffusion at step {p.total_diffusion}"
+        f"shows a jump into total diffusion at step {p.total_diffusion}"
         if p.total_diffusion is not None
-        else f"does not reach total diffusion within {spec.steps} steps"
+        else f"shows no jump into total diffusion within {spec.steps} steps"
     )
-    return f"{label} {fit} and {total}"
+    return f"{label} {fit}, and {total}"
 
 
 glue("burgers_phases", Markdown(f"{describe('vanilla')}; {describe('rba')}"), display=False)
 
 # %% [markdown]
-# At this profile {glue:md}`burgers_phases`. An RBA run starts with a very high SNR:
+# At this profile {glue:md}`burgers_phases`. The detector is deliberately conservative:
+# a boundary must be a level shift of at least half a decade that persists over 10
+# logged points and stands six noise levels above the point-to-point scatter of the whole
+# history, so a drop within the first few logged steps, followed by a very noisy
+# diffusion phase, can go unmarked although it is visible in the figure. An RBA run
+# starts with a very high SNR:
 # its weights start at zero, so at first the initial and boundary loss, which is the
 # same for every batch, dominates every batch gradient.
 

@@ -2,12 +2,18 @@
 
 Data flows one way (see DESIGN.md):
 
-    RunSpec (spec.py) -> problem (problems/) -> model with input derivatives (nn.py)
-    -> Trainer (train.py, weighting.py) -> run record on disk (records.py)
-    -> cache by spec (experiments.py) -> chapter plots (plotting/) -> book (book.py)
+    RunSpec (spec.py)
+      -> problem (problems/: allen_cahn, helmholtz, burgers, cavity)
+      -> network with input derivatives in one forward pass (nn.py, jets.py)
+      -> Trainer (train.py; weighting.py: vanilla / RBA; Adam, optional L-BFGS)
+      -> monitors on the paper's log schedule (diagnostics/: SNR, order, homogeneity,
+         compression; phase detection)
+      -> run record on disk (records.py) -> cache by spec (experiments.py)
+      -> chapter figures (plotting/) -> book (book.py)
 
-Reference solutions are computed by ``pinnlib.reference``; the command line is
-``python -m pinnlib`` (``book``, ``train``, ``data``).
+Reference solutions are computed by ``pinnlib.reference`` and stored in
+``data/reference/``. The command line is ``python -m pinnlib`` with the
+subcommands ``book``, ``train``, ``data`` and ``bench``.
 """
 
 __version__ = "0.1.0"

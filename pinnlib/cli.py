@@ -114,6 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--quick", action="store_true", help="a tiny network and few points (a smoke test)"
     )
+    bench.add_argument(
+        "--diagnostics", action="store_true",
+        help="also time the monitors: SNR evaluation vs a step, overhead at the paper's schedule",
+    )  # fmt: skip
     return parser
 
 
@@ -195,6 +199,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     steps, warmup = (2, 1) if args.quick else (args.steps, args.warmup)
     print(header(device, steps, warmup), flush=True)
     run_bench(points, steps, warmup, device, variants, dtype=args.dtype, **size)
+    if args.diagnostics:
+        from pinnlib.diagnostics.bench import bench_diagnostics
+
+        print("\nCost of the monitors: one SNR evaluation; all monitors at the paper's schedule")
+        bench_diagnostics(device=device, profiles=("cpu",) if args.quick else ("paper", "cpu"))
     return 0
 
 

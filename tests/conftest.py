@@ -15,6 +15,17 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
 import pytest  # noqa: E402
+import torch  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """In-process tests use one torch thread: their tensors are tiny, and two OpenMP
+    threads crawl when the machine is busy. Notebook kernels keep the 2 threads above."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

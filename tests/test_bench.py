@@ -1,19 +1,9 @@
 """Smoke test of the step benchmark (tiny network; the real numbers come from the CLI)."""
 
 import pytest
-import torch
 
 from pinnlib.bench import bench_spec, run_bench
 from pinnlib.cli import main
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread (two OpenMP threads crawl on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_run_bench_reports_every_variant():

@@ -22,16 +22,6 @@ from pinnlib.problems import PROBLEMS, make_problem
 from pinnlib.spec import RunSpec
 from pinnlib.train import build_model
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread (two OpenMP threads crawl on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 UP_TO_3 = [(0,), (1,), (0, 0), (0, 1), (1, 1), (0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 1, 1)]
 
 EMBEDDINGS = {
@@ -209,7 +199,7 @@ def test_parameter_gradients_of_the_residual_loss_agree(name, arch, embedding):
 
 
 def test_fused_tanh_jet_gradcheck():
-    from pinnlib.nn import _TanhJet
+    from pinnlib.jets import _TanhJet
 
     g = torch.Generator().manual_seed(0)
     indices = closure([(0, 1, 1), (0, 0)])

@@ -18,15 +18,6 @@ from pinnlib.problems.cavity import velocity_from_stream
 from pinnlib.reference import helmholtz_forcing
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread (two OpenMP threads crawl on a busy machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class Function(torch.nn.Module):
     """A closed-form 'network' z -> f(z) (differentiated by the autograd path)."""
 

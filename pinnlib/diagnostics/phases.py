@@ -68,7 +68,13 @@ class PhaseResult:
     log_snr: np.ndarray
 
     def spans(self) -> list[tuple[str, int, int]]:
-        """(phase, first step, last step) of each detected phase, in order."""
+        """(phase, first step, last step) of each detected phase, in order.
+
+        Empty when no boundary was detected: then nothing is known about which
+        phase the run is in, and nothing is shaded.
+        """
+        if self.fitting_end is None and self.total_diffusion is None:
+            return []
         first, last = int(self.steps[0]), int(self.steps[-1])
         cuts = [first]
         names = []
