@@ -165,9 +165,8 @@ glue("burgers_phases", Markdown(f"{describe('vanilla')}; {describe('rba')}"), di
 # %% [markdown]
 # At this profile {glue:md}`burgers_phases`. The detector is deliberately conservative:
 # a boundary must be a level shift of at least half a decade that persists over 10
-# logged points and stands six noise levels above the point-to-point scatter of the whole
-# history, so a drop within the first few logged steps, followed by a very noisy
-# diffusion phase, can go unmarked although it is visible in the figure. An RBA run
+# logged points and stands six noise levels above the local point-to-point scatter of
+# the logged SNR (never less than 0.75 of the scatter of the whole history). An RBA run
 # starts with a very high SNR:
 # its weights start at zero, so at first the initial and boundary loss, which is the
 # same for every batch, dominates every batch gradient.

@@ -10,9 +10,13 @@ with window w (default 10 log points):
 1. level shift at k: D_k = mean(x_k..x_{k+w-1}) - mean(x_{k-w}..x_{k-1}),
    the earlier window cut at the first point (at least ``min_before`` points);
    D_k needs w points after k, so a new level must persist for w log points;
-2. noise: sigma = 1.4826 MAD(x_{k+1} - x_k) / sqrt(2), a robust estimate of
-   the point-to-point scatter of x that level shifts barely affect;
-   z_k = D_k / (sigma sqrt(1/w_before + 1/w)), the shift in units of its
+2. noise: sigma_k = 1.4826 MAD(x_{j+1} - x_j) / sqrt(2) over the log points
+   within 3 w of k, a robust estimate of the local point-to-point scatter of x
+   that level shifts barely affect. It is local because a late diffusion phase
+   can scatter ten times more than the fitting phase (which would hide a clear
+   early drop), and floored at 0.75 times the same estimate over the whole
+   history, so that a quiet stretch cannot make a small shift look significant;
+   z_k = D_k / (sigma_k sqrt(1/w_before + 1/w)), the shift in units of its
    standard error (the *confidence* reported);
 3. fitting -> diffusion exists if some k has D_k <= -min_jump and
    z_k <= -min_z (a drop of at least ``min_jump`` decades, default 0.5, by at
@@ -158,8 +162,11 @@ def detect_phases(
     if len(x) < min_before + window:
         return none
     k, d, factor, new_level = level_shifts(x, window, min_before)
+    span = 3 * window
+    local = np.array([_robust_noise(x[max(j - span, 0) : j + span]) for j in k])
+    sigma = np.maximum(local, 0.75 * noise)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(d == 0, 0.0, d / (noise * factor))
+        z = np.where(d == 0, 0.0, d / (sigma * factor))
     low = high = np.ones(len(d), dtype=bool)
     if level is not None:
         low, high = new_level < np.log10(level), new_level > np.log10(level)
