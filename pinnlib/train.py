@@ -208,6 +208,7 @@ class Trainer:
         return self.optimizer if self.step < self.spec.steps or self.lbfgs is None else self.lbfgs
 
     def log(self, step: int, loss: Tensor, terms: dict[str, Tensor]) -> None:
+        """Append the loss terms (read with ``.item()``), the error and the monitors."""
         h = self.history
         h["step"].append(step)
         h["loss"].append(loss.item())
@@ -233,7 +234,7 @@ class Trainer:
         loss, terms = self.loss_terms()
         self._check_finite(loss)
         if self.spec.is_logged(self.step):
-            self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
+            self.log(self.step, loss, terms)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -245,7 +246,7 @@ class Trainer:
         if self.spec.is_logged(self.step):
             loss, terms = self.loss_terms(update_weights=False)
             self._check_finite(loss)
-            self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
+            self.log(self.step, loss, terms)
 
         def closure() -> Tensor:
             self.lbfgs.zero_grad(set_to_none=True)
@@ -329,7 +330,7 @@ class Trainer:
                     self.save_checkpoint(checkpoint)
         if self.step == total and self.history["step"][-1:] != [self.step]:
             loss, terms = self.loss_terms(update_weights=False)
-            self.log(self.step, loss.detach(), {k: v.detach() for k, v in terms.items()})
+            self.log(self.step, loss, terms)
 
     # -- results -------------------------------------------------------------------
     def history_arrays(self) -> dict[str, np.ndarray]:
