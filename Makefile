@@ -27,13 +27,13 @@ book: $(STAMP)
 
 ## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
 test: $(STAMP) browser
-	$(VENV)/bin/ruff check pinnlib tests book
-	$(VENV)/bin/ruff format --check pinnlib tests book
+	$(VENV)/bin/ruff check pinnlib tests book scripts
+	$(VENV)/bin/ruff format --check pinnlib tests book scripts
 	$(PY) -m pytest
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format pinnlib tests book
-	$(VENV)/bin/ruff check --fix pinnlib tests book
+	$(VENV)/bin/ruff format pinnlib tests book scripts
+	$(VENV)/bin/ruff check --fix pinnlib tests book scripts
 
 ## Re-execute the chapters at the ci profile into tests/notebooks/ (what nbval compares).
 ci-notebooks: $(STAMP)

@@ -11,6 +11,7 @@
 # ---
 
 # %% [markdown]
+# (chapter-appendix-reference)=
 # # Appendix: reference solutions
 #
 # Every error in this book is measured against a reference solution that the book computes
@@ -40,7 +41,7 @@
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
-seed = 0
+seeds = None
 device = "cpu"
 
 # %% tags=["remove-input"]

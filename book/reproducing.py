@@ -39,7 +39,7 @@
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
-seed = 2341
+seeds = None
 device = "cpu"
 
 # %% tags=["remove-input"]
@@ -51,6 +51,7 @@ import torch
 from IPython.display import Markdown
 
 import pinnlib
+from pinnlib import report
 from pinnlib.book import TIMINGS_TABLE
 from pinnlib.records import git_commit
 
@@ -92,3 +93,33 @@ for r in rows:
     totals[r["profile"]] = totals.get(r["profile"], 0.0) + float(r["seconds"])
 summary = ", ".join(f"`{p}`: {s / 60:.1f} min" for p, s in sorted(totals.items()))
 Markdown("\n".join(lines) + f"\n\nTotal per profile: {summary or 'no runs recorded yet'}.")
+
+# %% [markdown]
+# ## What training cost
+#
+# Rendering from the cache is fast; training is not. Every run record stores its own
+# training time and the machine it ran on. The runs behind this profile's chapters (all
+# benchmarks, both methods, every seed):
+
+# %% tags=["remove-input"]
+costs = report.training_costs(profile, seeds)
+trained = [c for c in costs if c["seconds"] is not None]
+rows = [
+    [c["benchmark"], c["method"], str(c["seed"]),
+     "not in the cache" if c["seconds"] is None else f"{c['seconds'] / 60:.1f}",
+     "-" if c["steps_per_second"] is None else f"{c['steps_per_second']:.0f}",
+     f"{c['device']} ({c['threads']} threads)" if c["device"] else "-"]
+    for c in costs
+]  # fmt: skip
+total = sum(c["seconds"] for c in trained)
+render = totals.get(profile, 0.0)
+Markdown(
+    report.markdown_table(
+        rows, ["benchmark", "method", "seed", "train minutes", "steps/s", "machine"]
+    )  # fmt: skip
+    + f"\n\n{len(trained)} of {len(costs)} runs are in the cache; training them took "
+    f"{total / 60:.0f} minutes of compute in all. Executing every chapter at `{profile}` "
+    f"from the cache took {render / 60:.1f} minutes (the chapter times above), so a "
+    f"rebuild from scratch costs about {(total + render) / 60:.0f} minutes on machines "
+    "like those named."
+)

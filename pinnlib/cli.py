@@ -62,7 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="where executed notebooks go (default OUTPUT/book)",
     )
     book.add_argument("--no-build", action="store_true", help="execute only, skip jupyter-book")
-    book.add_argument("--seed", type=int, default=None, help="inject this seed into every chapter")
+    book.add_argument(
+        "--seed",
+        type=int,
+        action="append",
+        default=None,
+        help="train these network seeds instead of the profile's (repeatable)",
+    )
     book.add_argument("--device", default=None, help="inject this device (cpu, cuda, auto)")
     book.add_argument(
         "--param", action="append", type=_key_value, default=[], metavar="KEY=VALUE",
@@ -126,7 +132,7 @@ def cmd_book(args: argparse.Namespace) -> int:
 
     params = dict(args.param)
     if args.seed is not None:
-        params["seed"] = args.seed
+        params["seeds"] = args.seed
     if args.device is not None:
         params["device"] = args.device
     kwargs = {} if args.output is None else {"output": args.output}

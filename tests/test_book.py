@@ -7,8 +7,15 @@ import jupytext
 import nbformat
 import pytest
 
-from pinnlib.book import BOOK_DIR, ChapterError, executable_chapters, run_book, toc_entries
-from pinnlib.cli import main
+from pinnlib.book import (
+    BOOK_DIR,
+    ChapterError,
+    chapter_parameters,
+    executable_chapters,
+    run_book,
+    toc_entries,
+)
+from pinnlib.cli import build_parser, main
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 
@@ -16,6 +23,15 @@ NOTEBOOKS = Path(__file__).parent / "notebooks"
 def test_toc_lists_the_chapters():
     assert toc_entries()[0] == "intro"
     assert "burgers" in executable_chapters()
+
+
+def test_every_chapter_takes_profile_seeds_and_device():
+    """One interface for the runner and the reader: `--seed` and `--device` reach every chapter."""
+    for name in executable_chapters():
+        params = chapter_parameters(jupytext.read(BOOK_DIR / f"{name}.py"))
+        assert params == {"profile": "cpu", "seeds": None, "device": "cpu"}, name
+    args = build_parser().parse_args(["book", "--seed", "1", "--seed", "7"])
+    assert args.seed == [1, 7]
 
 
 def test_unknown_profile_chapter_and_parameter_fail_before_work(tmp_path):
@@ -93,6 +109,8 @@ def test_book_builds_without_warnings_at_ci_profile(built_book):
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
         assert len(images) >= figures, f"{name}: {figures} figures executed, {len(images)} shown"
         assert "Traceback" not in page
+        assert "mybinder.org/v2/gh/" in page and "colab.research.google.com" in page, name
+        assert "https://github.com/" in page, f"{name}: no repository button"
     assert any(re.search(r"<img", (html / f"{n}.html").read_text()) for n in executable_chapters())
     timings = (html.parent / "timings.csv").read_text()
     assert all(name in timings for name in executable_chapters())

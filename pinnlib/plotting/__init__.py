@@ -17,6 +17,12 @@ from pinnlib.plotting.reference import (
     plot_self_convergence,
 )
 from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style
+from pinnlib.plotting.summary import (
+    plot_compression_change,
+    plot_homogeneity_error,
+    plot_seed_errors,
+    plot_snr_grid,
+)
 from pinnlib.plotting.training import plot_histories
 
 __all__ = [
@@ -25,6 +31,10 @@ __all__ = [
     "book_style",
     "plot_allen_cahn_reference",
     "plot_compression",
+    "plot_compression_change",
+    "plot_homogeneity_error",
+    "plot_seed_errors",
+    "plot_snr_grid",
     "plot_order",
     "plot_residual_maps",
     "plot_snr",

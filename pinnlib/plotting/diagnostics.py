@@ -64,6 +64,28 @@ def shade_phases(ax: Axes, phases: PhaseResult) -> None:
             ax.axvline(max(step, 1), color="k", lw=0.8, ls="--")
 
 
+def draw_snr(
+    ax: Axes, label: str, record: RunRecord, smooth: int = 10, layers: bool = True
+) -> None:
+    """One run's SNR panel: raw and smoothed whole-network SNR, per-layer and Adam SNR,
+    SNR = 1, and the detected phases shaded."""
+    h, steps, color = record.history, _steps(record), _color(label, record)
+    shade_phases(ax, detect_phases(h["step"], h["snr"]))
+    ax.axhline(1.0, color="k", lw=0.6, ls="-.", alpha=0.6)
+    if layers and "snr_layers" in h:
+        per_layer = h["snr_layers"]
+        n = per_layer.shape[1]
+        for i, c in enumerate(_layer_colors(n)):
+            name = "output layer" if i == n - 1 else f"layer {i + 1}"
+            ax.loglog(steps, _log_smooth(per_layer[:, i], smooth), color=c, lw=0.9, label=name)
+    ax.loglog(steps, h["snr"], color=color, lw=0.7, alpha=0.5)
+    ax.loglog(steps, _log_smooth(h["snr"], smooth), color=color, lw=2.2, label="whole network")
+    if "adam_snr" in h:
+        ax.loglog(steps, _log_smooth(h["adam_snr"], smooth), color="k", ls=":", lw=1.2,
+                  label="Adam SNR")  # fmt: skip
+    ax.set_xlabel("Adam step")
+
+
 def plot_snr(records: dict[str, RunRecord], smooth: int = 10, layers: bool = True) -> Figure:
     """Batch gradient SNR against the step, one panel per run, detected phases shaded.
 
@@ -76,25 +98,8 @@ def plot_snr(records: dict[str, RunRecord], smooth: int = 10, layers: bool = Tru
         fig = new_figure((4.4 * len(records), 3.6))
         axes = fig.subplots(1, len(records), squeeze=False, sharey=True)[0]
         for ax, (label, record) in zip(axes, records.items()):
-            h, steps, color = record.history, _steps(record), _color(label, record)
-            phases = detect_phases(h["step"], h["snr"])
-            shade_phases(ax, phases)
-            ax.axhline(1.0, color="k", lw=0.6, ls="-.", alpha=0.6)
-            if layers and "snr_layers" in h:
-                per_layer = h["snr_layers"]
-                n = per_layer.shape[1]
-                for i, c in enumerate(_layer_colors(n)):
-                    name = "output layer" if i == n - 1 else f"layer {i + 1}"
-                    ax.loglog(steps, _log_smooth(per_layer[:, i], smooth), color=c, lw=0.9,
-                              label=name)  # fmt: skip
-            ax.loglog(steps, h["snr"], color=color, lw=0.7, alpha=0.5)
-            ax.loglog(steps, _log_smooth(h["snr"], smooth), color=color, lw=2.2,
-                      label="whole network")  # fmt: skip
-            if "adam_snr" in h:
-                ax.loglog(steps, _log_smooth(h["adam_snr"], smooth), color="k", ls=":", lw=1.2,
-                          label="Adam SNR")  # fmt: skip
+            draw_snr(ax, label, record, smooth, layers)
             ax.set_title(f"{_label(label)}: {record.spec.problem}")
-            ax.set_xlabel("Adam step")
             ax.legend(loc="lower left", fontsize=7, ncol=2)
         axes[0].set_ylabel(r"batch gradient SNR $\|\mu\| / \|\sigma\|$")
     return fig
@@ -137,7 +142,8 @@ def plot_compression(records: dict[str, RunRecord], smooth: int = 5) -> Figure:
 
     One row per run; layers coloured input (dark) to output (light). Saturation:
     the paper's binned share solid, the share of |a| > 0.99 dashed. The binned
-    entropy's maximum log2 N is drawn dotted.
+    entropy's maximum log2 N is drawn dotted, the detected jump into total diffusion
+    as a dashed vertical line.
     """
     with book_style():
         fig = new_figure((12.6, 3.2 * len(records)))
@@ -165,8 +171,12 @@ def plot_compression(records: dict[str, RunRecord], smooth: int = 5) -> Figure:
             row[2].plot([], [], color="k", label="edge bins")
             row[2].plot([], [], color="k", ls="--", label=r"$|a| > 0.99$")
             row[2].legend(fontsize=7)
+            jump = detect_phases(h["step"], h["snr"]).total_diffusion
             for ax in row:
                 ax.set_xlabel("Adam step")
+                if jump is not None:
+                    ax.axvline(max(jump, 1), color=PHASE_COLORS["total diffusion"], ls="--",
+                               lw=1.2, label="SNR jump")  # fmt: skip
             row[0].legend(fontsize=7, ncol=2)
     return fig
 

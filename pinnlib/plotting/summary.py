@@ -1,0 +1,101 @@
+"""Figures across benchmarks: SNR overview, homogeneity against error, errors per seed,
+and the change of compression per layer at the SNR jump."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from pinnlib.plotting.diagnostics import draw_snr
+from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style, new_figure
+from pinnlib.records import RunRecord
+
+Runs = dict[str, dict[str, RunRecord]]  # {benchmark title: {method: record}}
+
+
+def plot_snr_grid(runs: Runs, smooth: int = 10) -> Figure:
+    """Whole-network batch gradient SNR of every benchmark (rows) and method (columns),
+    with the detected phases shaded."""
+    methods = sorted({m for r in runs.values() for m in r}, key=list(METHOD_COLORS).index)
+    with book_style():
+        fig = new_figure((4.6 * len(methods), 2.7 * len(runs)))
+        axes = fig.subplots(len(runs), len(methods), squeeze=False, sharex=True)
+        for row, (title, records) in zip(axes, runs.items()):
+            for ax, method in zip(row, methods):
+                if method in records:
+                    draw_snr(ax, method, records[method], smooth, layers=False)
+                ax.set_title(f"{title}: {METHOD_LABELS[method]}")
+            row[0].set_ylabel("batch gradient SNR")
+        axes[0, 0].legend(loc="lower left", fontsize=7)
+    return fig
+
+
+def plot_homogeneity_error(runs: Runs, key: str = "homogeneity_residual") -> Figure:
+    """Residual homogeneity phi_r against the test error at every logged step after 300,
+    one panel per benchmark, one colour per method; later steps drawn darker."""
+    with book_style():
+        fig = new_figure((3.6 * len(runs), 3.4))
+        axes = fig.subplots(1, len(runs), squeeze=False)[0]
+        for ax, (title, records) in zip(axes, runs.items()):
+            for method, record in records.items():
+                h = record.history
+                ok = (h["step"] >= 300) & np.isfinite(h[key])
+                alpha = np.linspace(0.15, 1.0, int(ok.sum()))
+                color = METHOD_COLORS[method]
+                ax.scatter(h[key][ok], h["error"][ok], s=8, color=color, alpha=alpha, lw=0)
+                ax.scatter([], [], s=12, color=color, label=METHOD_LABELS[method])
+            ax.set(yscale="log", xlim=(0, 1.02), title=title,
+                   xlabel=r"residual homogeneity $\phi_r$")  # fmt: skip
+            ax.legend(fontsize=8)
+        axes[0].set_ylabel(r"relative $L^2$ error")
+    return fig
+
+
+def plot_seed_errors(errors: dict[str, dict[str, list[float]]]) -> Figure:
+    """Final relative L2 error of every seed (dots) and their geometric mean (bar),
+    per benchmark and method. ``errors``: {benchmark title: {method: [error per seed]}}."""
+    with book_style():
+        fig = new_figure((1.9 * len(errors) + 1.5, 3.6))
+        ax = fig.subplots()
+        width = 0.36
+        for i, by_method in enumerate(errors.values()):
+            for j, (method, values) in enumerate(by_method.items()):
+                x = i + (j - 0.5) * width
+                v = np.asarray(values, dtype=float)
+                color = METHOD_COLORS[method]
+                label = METHOD_LABELS[method] if i == 0 else None
+                ax.bar(x, np.exp(np.log(v).mean()), width * 0.9, color=color, alpha=0.35,
+                       label=label)  # fmt: skip
+                ax.scatter(np.full(len(v), x), v, color=color, s=18, zorder=3)
+        ax.set(yscale="log", ylabel=r"final relative $L^2$ error")
+        ax.set_xticks(range(len(errors)), list(errors))
+        ax.legend(title="bars: geometric mean, dots: seeds", fontsize=8, title_fontsize=8)
+    return fig
+
+
+def plot_compression_change(changes: dict[str, dict[str, np.ndarray]]) -> Figure:
+    """Per hidden layer: change of binned entropy (bits) and of saturation share across
+    the SNR jump, one line per run. ``changes``: {run label: {"entropy": dH per layer,
+    "saturation": dS per layer}}."""
+    with book_style():
+        fig = new_figure((9.0, 3.4))
+        ax_h, ax_s = fig.subplots(1, 2)
+        for label, change in changes.items():
+            layers = np.arange(1, len(change["entropy"]) + 1)
+            ax_h.plot(layers, change["entropy"], marker="o", label=label)
+            ax_s.plot(layers, change["saturation"], marker="o", label=label)
+        for ax, what in ((ax_h, r"$\Delta H$ across the jump (bits)"),
+                         (ax_s, "change of saturation share")):  # fmt: skip
+            ax.axhline(0, color="k", lw=0.7)
+            ax.set(xlabel="hidden layer (input side = 1)", ylabel=what)
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        if changes:
+            ax_h.legend(fontsize=7)
+        else:
+            for ax in (ax_h, ax_s):
+                ax.text(0.5, 0.5, "no run with a detected SNR jump", ha="center",
+                        va="center", transform=ax.transAxes)  # fmt: skip
+    return fig
+
+
+__all__ = ["plot_compression_change", "plot_homogeneity_error", "plot_seed_errors", "plot_snr_grid"]

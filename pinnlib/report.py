@@ -1,0 +1,583 @@
+"""What the chapters compute from run records: seeds, runs, summaries and findings.
+
+The chapters stay short by asking this module for the numbers they state: every
+sentence of a finding is built here from executed results, never typed in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from tabulate import tabulate
+
+from pinnlib.diagnostics import detect_phases
+from pinnlib.diagnostics.phases import PhaseResult
+from pinnlib.experiments import check_profile, experiment, run
+from pinnlib.records import RunRecord
+from pinnlib.train import build_problem, predict
+
+BENCHMARKS = ("allen_cahn", "helmholtz", "burgers", "cavity")
+METHODS = ("vanilla", "rba")
+TITLES = {
+    "allen_cahn": "Allen-Cahn",
+    "helmholtz": "Helmholtz",
+    "burgers": "Burgers",
+    "cavity": "lid-driven cavity",
+}
+
+#: Network seeds per profile: several at ``cpu`` where claims depend on chance.
+SEEDS = {"ci": (2341,), "cpu": (2341, 2342, 2343), "paper": (2341,)}
+
+#: The paper's relative L2 errors (vanilla, RBA) at its configuration (PAPER.md,
+#: Table of benchmarks; 6 x 128 network, 300,000 Adam steps). Literature values.
+PAPER_ERRORS = {
+    "allen_cahn": (2.91e-2, 3.24e-3),
+    "helmholtz": (3.57e-2, 1.30e-2),
+    "burgers": (math.nan, math.nan),
+    "cavity": (0.615, 5.57e-2),
+}
+#: The authors' hand-placed steps of the jump into total diffusion (vanilla, RBA).
+PAPER_TRANSITIONS = {
+    "allen_cahn": (91_700, 11_100),
+    "helmholtz": (19_000, 1_000),
+    "burgers": (math.nan, math.nan),
+    "cavity": (20_000, 20_000),
+}
+
+
+def seeds(profile: str) -> tuple[int, ...]:
+    """The network seeds a chapter trains at ``profile``."""
+    return SEEDS[check_profile(profile)]
+
+
+def benchmark_runs(
+    problem: str,
+    profile: str,
+    seed_list: Sequence[int] | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[tuple[str, int], RunRecord]:
+    """Vanilla and RBA records of ``problem`` for every seed: {(method, seed): record}."""
+    out = {}
+    for seed in seed_list or seeds(profile):
+        for method in METHODS:
+            spec = experiment(problem, profile, method=method, seed=seed)
+            out[method, seed] = run(spec, device=device, progress=progress)
+    return out
+
+
+def first_seed(runs: dict[tuple[str, int], RunRecord]) -> dict[str, RunRecord]:
+    """{method: record} of the first seed (the one figures of single runs show)."""
+    seed = min(s for _, s in runs)
+    return {m: runs[m, seed] for m in METHODS if (m, seed) in runs}
+
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    """A number for a table: scientific, '-' when missing."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.{digits}e}"
+
+
+# -- errors ------------------------------------------------------------------------------
+def geometric_stats(values: list[float]) -> tuple[float, float, float]:
+    """(geometric mean, min, max) of positive values: errors spread over decades."""
+    v = np.asarray(values, dtype=float)
+    return float(np.exp(np.mean(np.log(v)))), float(v.min()), float(v.max())
+
+
+def error_summary(runs: dict[tuple[str, int], RunRecord]) -> dict[str, dict[str, Any]]:
+    """Per method: final errors per seed, their geometric mean and range."""
+    out = {}
+    for method in METHODS:
+        errs = {s: r.final_error for (m, s), r in runs.items() if m == method}
+        mean, lo, hi = geometric_stats(list(errs.values()))
+        out[method] = {"errors": errs, "mean": mean, "min": lo, "max": hi, "n": len(errs)}
+    return out
+
+
+def compare_errors(err_vanilla: float, err_rba: float, factor: float = 1.5) -> str:
+    """A sentence comparing two errors: which is lower, and by what factor."""
+    ratio = err_vanilla / err_rba
+    if ratio > factor:
+        return f"RBA ends with a {ratio:.1f} times lower error than vanilla training"
+    if ratio < 1 / factor:
+        return f"vanilla training ends with a {1 / ratio:.1f} times lower error than RBA"
+    return f"the two methods end with errors within a factor {factor} of each other"
+
+
+def wins(runs: dict[tuple[str, int], RunRecord]) -> tuple[int, int]:
+    """(seeds where RBA ends with the lower error, number of seeds)."""
+    seed_list = sorted({s for _, s in runs})
+    n_better = sum(runs["rba", s].final_error < runs["vanilla", s].final_error for s in seed_list)
+    return n_better, len(seed_list)
+
+
+# -- phases --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PhaseSummary:
+    """Detected phases of one run and what the SNR and error did in each."""
+
+    phases: PhaseResult
+    snr_median: dict[str, float]
+    error_rate: dict[str, float]
+    error_at_jump: float | None
+
+    @property
+    def fastest(self) -> str | None:
+        """The phase with the fastest error decrease (decades per 1000 steps)."""
+        rates = {k: v for k, v in self.error_rate.items() if math.isfinite(v)}
+        return min(rates, key=rates.get) if rates else None
+
+
+def phase_summary(record: RunRecord) -> PhaseSummary:
+    """Median SNR and error decay rate (log10 error per 1000 steps) in each detected phase.
+
+    Before the first boundary counts as fitting when a fitting end was detected;
+    the run's last logged step closes the last phase.
+    """
+    h = record.history
+    steps, snr, err = h["step"], h["snr"], h["error"]
+    phases = detect_phases(steps, snr)
+    snr_median, rate = {}, {}
+    for name, start, end in phases.spans():
+        inside = (steps >= start) & (steps <= end)
+        ok = inside & np.isfinite(snr) & (snr > 0)
+        snr_median[name] = float(np.median(snr[ok])) if ok.any() else math.nan
+        e = inside & np.isfinite(err) & (err > 0)
+        if e.sum() >= 2 and steps[e][-1] > steps[e][0]:
+            le = np.log10(err[e])
+            rate[name] = float((le[-1] - le[0]) / (steps[e][-1] - steps[e][0]) * 1000)
+        else:
+            rate[name] = math.nan
+    jump = phases.total_diffusion
+    at_jump = float(np.interp(jump, steps, err)) if jump is not None else None
+    return PhaseSummary(phases, snr_median, rate, at_jump)
+
+
+def describe_phases(label: str, phases: PhaseResult, steps: int) -> str:
+    """A clause naming the detected boundaries of one run."""
+    fit = (
+        f"leaves the fitting phase at step {phases.fitting_end}"
+        if phases.fitting_end is not None
+        else "has no fitting-to-diffusion boundary marked by the detector"
+    )
+    total = (
+        f"shows a jump into total diffusion at step {phases.total_diffusion}"
+        if phases.total_diffusion is not None
+        else f"shows no jump into total diffusion within {steps} steps"
+    )
+    return f"{label} {fit}, and {total}"
+
+
+# -- homogeneity ----------------------------------------------------------------------------
+def homogeneity_correlation(record: RunRecord, key: str = "homogeneity_residual") -> float:
+    """Spearman rank correlation between phi_r and log error over the logged steps after 300.
+
+    Negative: more uniform residuals go with lower error.
+    """
+    h = record.history
+    ok = (h["step"] >= 300) & np.isfinite(h[key]) & np.isfinite(h["error"]) & (h["error"] > 0)
+    if ok.sum() < 5:
+        return math.nan
+    return float(stats.spearmanr(h[key][ok], np.log10(h["error"][ok])).statistic)
+
+
+def final_mean(record: RunRecord, key: str, last: int = 10) -> float:
+    """Mean of the last ``last`` logged values of a history key."""
+    v = record.history[key][-last:]
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if len(v) else math.nan
+
+
+# -- compression ---------------------------------------------------------------------------
+def compression_change(
+    record: RunRecord, at: int | None, window: int = 10
+) -> dict[str, np.ndarray]:
+    """Per hidden layer: binned entropy and saturation just before and after step ``at``.
+
+    Means over ``window`` logged points on each side; with no ``at`` (no detected
+    jump), the first ``window`` points after step 300 against the last ``window``.
+    """
+    h = record.history
+    steps = h["step"]
+    if at is None:
+        start = int(np.searchsorted(steps, 300))
+        before = slice(start, start + window)
+        after = slice(len(steps) - window, len(steps))
+    else:
+        k = int(np.searchsorted(steps, at))
+        before, after = slice(max(k - window, 0), k), slice(k, k + window)
+    out = {}
+    for key in ("compression_entropy", "compression_saturation"):
+        out[f"{key}_before"] = np.nanmean(h[key][before], axis=0)
+        out[f"{key}_after"] = np.nanmean(h[key][after], axis=0)
+    return out
+
+
+# -- fields ----------------------------------------------------------------------------------
+def grid_fields(record: RunRecord) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
+    """((a, b), reference, prediction) of the quantity the error measures, on its grid.
+
+    The reference points are a tensor grid in the two inputs; fields have shape
+    (len(a), len(b)) with ``a`` the first input.
+    """
+    problem = build_problem(record.spec)
+    points, ref = problem.reference()
+    pred = predict(record.model(), points, problem=problem)
+    a, ia = np.unique(points[:, 0], return_inverse=True)
+    b, ib = np.unique(points[:, 1], return_inverse=True)
+    grid_ref = np.full((len(a), len(b)), np.nan)
+    grid_pred = np.full((len(a), len(b)), np.nan)
+    grid_ref[ia, ib] = ref[:, 0]
+    grid_pred[ia, ib] = pred[:, 0]
+    return (a, b), grid_ref, grid_pred
+
+
+def markdown_table(rows: list[list[Any]], headers: list[str]) -> str:
+    """A GitHub-flavoured Markdown table (rendered by MyST)."""
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def jump_steps(runs: dict[tuple[str, int], RunRecord], method: str) -> list[int | None]:
+    """The detected total-diffusion step of each seed's ``method`` run (None: no jump)."""
+    return [
+        detect_phases(r.history["step"], r.history["snr"]).total_diffusion
+        for (m, _), r in sorted(runs.items())
+        if m == method
+    ]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _jumps_text(jumps: list[int | None]) -> str:
+    found = [j for j in jumps if j is not None]
+    return f"{', '.join(map(str, found)) or 'none'} ({len(found)} of {_count(len(jumps), 'seed')})"
+
+
+def paper_comparison(problem: str, runs: dict[tuple[str, int], RunRecord]) -> str:
+    """Markdown table: the paper's errors and transition steps against this execution's."""
+    spec = next(iter(runs.values())).spec
+    summary = error_summary(runs)
+    paper_err, paper_jump = PAPER_ERRORS[problem], PAPER_TRANSITIONS[problem]
+    ours = f"this book: {spec.depth} x {spec.width}, {spec.steps} steps"
+    rows = [
+        ["paper: 6 x 128, 300,000 steps", fmt(paper_err[0]), fmt(paper_err[1]),
+         str(paper_jump[0]) if math.isfinite(paper_jump[0]) else "-",
+         str(paper_jump[1]) if math.isfinite(paper_jump[1]) else "-"],
+        [f"{ours} (geometric mean of {_count(summary['vanilla']['n'], 'seed')})",
+         fmt(summary["vanilla"]["mean"]), fmt(summary["rba"]["mean"]),
+         _jumps_text(jump_steps(runs, "vanilla")), _jumps_text(jump_steps(runs, "rba"))],
+    ]  # fmt: skip
+    headers = ["configuration", "vanilla error", "RBA error", "vanilla jump step", "RBA jump step"]
+    return markdown_table(rows, headers)
+
+
+def glue_error_findings(prefix: str, runs: dict[tuple[str, int], RunRecord]) -> None:
+    """Glue ``{prefix}_err_vanilla``, ``{prefix}_err_rba`` (geometric means over seeds) and
+    ``{prefix}_finding`` (which method is better, by what factor, on how many seeds)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    summary = error_summary(runs)
+    n_better, n_seeds = wins(runs)
+    finding = compare_errors(summary["vanilla"]["mean"], summary["rba"]["mean"])
+    glue(f"{prefix}_err_vanilla", summary["vanilla"]["mean"], display=False)
+    glue(f"{prefix}_err_rba", summary["rba"]["mean"], display=False)
+    glue(f"{prefix}_finding", Markdown(f"{finding}; RBA is better on {n_better} of {n_seeds} "
+                                       "seeds"), display=False)  # fmt: skip
+
+
+def print_errors(runs: dict[tuple[str, int], RunRecord]) -> None:
+    """Print the final relative L2 error of every run, one line each."""
+    for (method, seed), record in sorted(runs.items()):
+        print(f"{method:8s} seed {seed}: relative L2 error {record.final_error:.2e}")
+
+
+# -- RQ1 tables and counts -----------------------------------------------------------------
+PhaseKey = tuple[str, str, int]  # (benchmark, method, seed)
+
+
+def phase_table(summaries: dict[PhaseKey, PhaseSummary]) -> str:
+    """Markdown table of detected boundaries, median SNR and error decay per phase."""
+    rows = []
+    for (problem, method, seed), s in summaries.items():
+        p = s.phases
+        rows.append([
+            TITLES[problem], METHOD_LABELS_TEXT[method], str(seed),
+            "-" if p.fitting_end is None else str(p.fitting_end),
+            "-" if p.total_diffusion is None else str(p.total_diffusion),
+            *(fmt(s.snr_median.get(k), 1) for k in ("fitting", "diffusion", "total diffusion")),
+            *(f"{s.error_rate[k]:+.3f}" if math.isfinite(s.error_rate.get(k, math.nan))
+              else "-" for k in ("diffusion", "total diffusion")),
+        ])  # fmt: skip
+    headers = ["benchmark", "method", "seed", "fitting ends", "total diffusion from",
+               "SNR fitting", "SNR diffusion", "SNR total diff.",
+               "error rate diffusion", "error rate total diff."]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
+METHOD_LABELS_TEXT = {"vanilla": "vanilla", "rba": "RBA"}
+
+
+def _range(values: list[float]) -> str:
+    v = [x for x in values if math.isfinite(x)]
+    if not v:
+        return "no run (none reached this phase)"
+    return f"{min(v):.1e} to {max(v):.1e} ({len(v)} runs)"
+
+
+def phase_counts(summaries: dict[PhaseKey, PhaseSummary]) -> dict[str, Any]:
+    """How many runs show each boundary, the SNR ranges per phase, and a verdict sentence."""
+    n = len(summaries)
+    fitting = sum(s.phases.fitting_end is not None for s in summaries.values())
+    jumped = {k: s for k, s in summaries.items() if s.phases.total_diffusion is not None}
+    fastest = sum(s.fastest == "total diffusion" for s in jumped.values())
+    with_jump = sorted({TITLES[p] for p, _, _ in jumped})
+    without = sorted({TITLES[p] for p, _, _ in summaries} - set(with_jump))
+    if not jumped:
+        verdict = (
+            "At this profile the claim is **not supported** in full: no run jumps into total "
+            "diffusion within its steps; only the fitting and diffusion phases can be seen."
+        )
+    elif len(jumped) == n and fastest == n and fitting >= 0.75 * n:
+        verdict = (
+            "At this profile the executed runs **support** the claim: every run shows the "
+            "jump, and the error falls fastest after it."
+        )
+    else:
+        verdict = (
+            "At this profile the executed runs support the claim **only in part**: a jump "
+            f"into total diffusion appears in {', '.join(with_jump)}"
+            + (f" but in no run of {', '.join(without)}" if without else "")
+            + f", and the error falls fastest after the jump in {fastest} of "
+            f"{len(jumped)} runs with a jump."
+        )
+    return {
+        "runs": n,
+        "fitting": fitting,
+        "jump": len(jumped),
+        "fastest_in_total": fastest,
+        "diffusion_range": _range(
+            [s.snr_median.get("diffusion", math.nan) for s in summaries.values()]
+        ),
+        "total_range": _range(
+            [s.snr_median.get("total diffusion", math.nan) for s in jumped.values()]
+        ),
+        "verdict": verdict,
+    }
+
+
+AllRuns = dict[str, dict[tuple[str, int], RunRecord]]  # {benchmark: {(method, seed): record}}
+
+
+def _pairs(all_runs: AllRuns):
+    """(benchmark, seed, vanilla record, RBA record) for every seed trained both ways."""
+    for problem, runs in all_runs.items():
+        for seed in sorted({s for _, s in runs}):
+            if ("vanilla", seed) in runs and ("rba", seed) in runs:
+                yield problem, seed, runs["vanilla", seed], runs["rba", seed]
+
+
+# -- RQ2 ------------------------------------------------------------------------------------
+def homogeneity_rows(all_runs: AllRuns) -> list[dict[str, Any]]:
+    """Per run: rank correlation of phi_r and of phi with the log error, final values."""
+    rows = []
+    for problem, runs in all_runs.items():
+        for (method, seed), r in sorted(runs.items()):
+            rows.append({
+                "benchmark": TITLES[problem], "method": method, "seed": seed,
+                "rho_r": homogeneity_correlation(r, "homogeneity_residual"),
+                "rho_phi": homogeneity_correlation(r, "order"),
+                "phi_r": final_mean(r, "homogeneity_residual"),
+                "phi": final_mean(r, "order"),
+                "error": r.final_error,
+            })  # fmt: skip
+    return rows
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}" if math.isfinite(x) else "-"
+
+
+def homogeneity_table(rows: list[dict[str, Any]]) -> str:
+    """Markdown table of :func:`homogeneity_rows`."""
+    body = [[r["benchmark"], METHOD_LABELS_TEXT[r["method"]], str(r["seed"]),
+             _signed(r["rho_r"]), _signed(r["rho_phi"]), f"{r['phi_r']:.3f}",
+             f"{r['phi']:.3f}", fmt(r["error"])] for r in rows]  # fmt: skip
+    headers = ["benchmark", "method", "seed", "rank corr. phi_r vs error",
+               "rank corr. phi vs error", "final phi_r", "final phi", "final error"]  # fmt: skip
+    return markdown_table(body, headers)
+
+
+def homogeneity_counts(all_runs: AllRuns, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts behind the RQ2 finding and a verdict sentence."""
+    n = len(rows)
+    negative = sum(r["rho_r"] < -0.3 for r in rows)
+    positive = sum(r["rho_r"] > 0.3 for r in rows)
+    pairs = list(_pairs(all_runs))
+    agree = 0
+    for _, _, v, b in pairs:
+        more_uniform = b if final_mean(b, "homogeneity_residual") > final_mean(
+            v, "homogeneity_residual") else v  # fmt: skip
+        other = v if more_uniform is b else b
+        agree += more_uniform.final_error < other.final_error
+    if negative >= 0.75 * n and agree >= 0.75 * len(pairs):
+        verdict = ("The executed runs **support** the claim: in most runs the error falls as "
+                   "the residuals become more uniform, and between the two methods the more "
+                   "uniform run is the more accurate one.")  # fmt: skip
+    elif negative > positive and agree > len(pairs) / 2:
+        verdict = ("The executed runs support the claim **in part**: the tendency is there, "
+                   "but not in every run or every pair.")  # fmt: skip
+    else:
+        verdict = ("The executed runs **do not support** the claim at this profile: more "
+                   "uniform residuals do not reliably go with lower error.")  # fmt: skip
+    return {"runs": n, "negative": negative, "positive": positive, "pairs": len(pairs),
+            "agree": agree, "verdict": verdict}  # fmt: skip
+
+
+# -- RQ3 ------------------------------------------------------------------------------------
+def rba_table(all_runs: AllRuns) -> str:
+    """Markdown table per benchmark: errors (geometric mean, range), wins, jump steps."""
+    rows = []
+    for problem, runs in all_runs.items():
+        s = error_summary(runs)
+        n_better, n_seeds = wins(runs)
+        rows.append([
+            TITLES[problem],
+            f"{fmt(s['vanilla']['mean'])} [{fmt(s['vanilla']['min'])}, {fmt(s['vanilla']['max'])}]",
+            f"{fmt(s['rba']['mean'])} [{fmt(s['rba']['min'])}, {fmt(s['rba']['max'])}]",
+            f"{s['vanilla']['mean'] / s['rba']['mean']:.2f}",
+            f"{n_better} of {n_seeds}",
+            _jumps_text(jump_steps(runs, "vanilla")),
+            _jumps_text(jump_steps(runs, "rba")),
+        ])  # fmt: skip
+    headers = ["benchmark", "vanilla error", "RBA error", "vanilla / RBA", "RBA better",
+               "vanilla jump step", "RBA jump step"]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
+def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
+    """Counts behind the RQ3 finding and a verdict sentence."""
+    means = {p: error_summary(runs) for p, runs in all_runs.items()}
+    better = [p for p, s in means.items() if s["rba"]["mean"] < s["vanilla"]["mean"]]
+    pairs = list(_pairs(all_runs))
+    sooner = uniform = 0
+    for _, _, v, b in pairs:
+        jv = detect_phases(v.history["step"], v.history["snr"]).total_diffusion
+        jb = detect_phases(b.history["step"], b.history["snr"]).total_diffusion
+        sooner += jb is not None and (jv is None or jb < jv)
+        uniform += final_mean(b, "homogeneity_residual") > final_mean(v, "homogeneity_residual")
+    n_b, n_p = len(all_runs), len(pairs)
+    if len(better) > n_b / 2 and sooner > n_p / 2 and uniform > n_p / 2:
+        verdict = ("The executed runs **support** the claim: RBA gives more uniform residuals, "
+                   "reaches total diffusion sooner and ends with a lower error on most "
+                   "benchmarks.")  # fmt: skip
+    elif len(better) > n_b / 2 or uniform > n_p / 2:
+        verdict = ("The executed runs support the claim **in part**: see the table for the "
+                   "benchmarks and quantities where RBA does not win.")  # fmt: skip
+    else:
+        verdict = "The executed runs **do not support** the claim at this profile."
+    return {"benchmarks": n_b, "better": len(better),
+            "better_names": ", ".join(TITLES[p] for p in better) or "none",
+            "pairs": n_p, "sooner": sooner, "uniform": uniform, "verdict": verdict}  # fmt: skip
+
+
+# -- RQ4 ------------------------------------------------------------------------------------
+def compression_changes(
+    all_runs: AllRuns, across: str = "jump"
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per run: entropy and saturation change per layer.
+
+    ``across="jump"``: across the detected SNR jump, for runs that have one;
+    ``across="training"``: from just after step 300 to the end of training, for every run.
+    """
+    if across not in ("jump", "training"):
+        raise ValueError(f"across must be 'jump' or 'training', got {across!r}")
+    out = {}
+    for problem, runs in all_runs.items():
+        for (method, seed), r in sorted(runs.items()):
+            jump = detect_phases(r.history["step"], r.history["snr"]).total_diffusion
+            if across == "jump" and jump is None:
+                continue
+            c = compression_change(r, jump if across == "jump" else None)
+            label = f"{TITLES[problem]}, {METHOD_LABELS_TEXT[method]}, seed {seed}"
+            out[label] = {
+                "entropy": c["compression_entropy_after"] - c["compression_entropy_before"],
+                "saturation": c["compression_saturation_after"]
+                - c["compression_saturation_before"],
+            }
+    return out
+
+
+def compression_table(changes: dict[str, dict[str, np.ndarray]]) -> str:
+    """Markdown table: entropy and saturation change per layer for every run with a jump."""
+    rows = [
+        [label, " / ".join(f"{x:+.2f}" for x in c["entropy"]),
+         " / ".join(f"{x:+.3f}" for x in c["saturation"])]
+        for label, c in changes.items()
+    ]  # fmt: skip
+    headers = ["run", "entropy change per layer (bits, layer 1 first)",
+               "saturation change per layer"]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
+def compression_counts(changes: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
+    """Counts behind the RQ4 finding and a verdict sentence."""
+    n = len(changes)
+    compressed = sum(c["entropy"].mean() < 0 for c in changes.values())
+    saturated = sum(c["saturation"].mean() > 0 for c in changes.values())
+    deeper_less = sum(
+        stats.spearmanr(np.arange(len(c["entropy"])), c["entropy"]).statistic > 0
+        for c in changes.values()
+        if np.ptp(c["entropy"]) > 0
+    )
+    if n == 0:
+        verdict = ("No run jumped into total diffusion at this profile, so the claim cannot "
+                   "be tested here.")  # fmt: skip
+    elif compressed >= 0.75 * n and saturated >= 0.75 * n and deeper_less >= 0.75 * n:
+        verdict = ("The executed runs **support** the claim: at the jump the activations "
+                   "saturate, the entropy falls, and deeper layers lose less.")  # fmt: skip
+    elif compressed > n / 2 or saturated > n / 2:
+        verdict = ("The executed runs support the claim **in part**: see the counts above "
+                   "for which of its three parts hold.")  # fmt: skip
+    else:
+        verdict = "The executed runs **do not support** the claim at this profile."
+    return {"runs": n, "compressed": compressed, "saturated": saturated,
+            "deeper_less": deeper_less, "verdict": verdict}  # fmt: skip
+
+
+# -- reproducing ----------------------------------------------------------------------------
+def training_costs(profile: str, seed_list: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """What training every run of ``profile`` cost, read from the cached records (no training).
+
+    One row per benchmark, method and seed; ``seconds`` is None for a run not in the cache.
+    """
+    from pinnlib.experiments import record_path
+    from pinnlib.records import CorruptRecord, read_record
+
+    rows = []
+    for problem in BENCHMARKS:
+        for seed in seed_list or seeds(profile):
+            for method in METHODS:
+                spec = experiment(problem, profile, method=method, seed=seed)
+                row = {"benchmark": TITLES[problem], "method": method, "seed": seed,
+                       "seconds": None, "steps_per_second": None, "device": "",
+                       "threads": ""}  # fmt: skip
+                try:
+                    info = read_record(record_path(spec)).info
+                except CorruptRecord:
+                    rows.append(row)
+                    continue
+                prov = info["provenance"]
+                row.update(seconds=info["train_seconds"], steps_per_second=info["steps_per_second"],
+                           device=prov["device_name"], threads=prov["threads"])  # fmt: skip
+                rows.append(row)
+    return rows

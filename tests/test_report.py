@@ -1,0 +1,175 @@
+"""The chapter helpers in pinnlib.report: summaries and findings from synthetic records
+whose phases, errors and compression are known."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pinnlib import report
+from pinnlib.experiments import experiment, run
+from pinnlib.records import RunRecord
+from pinnlib.spec import RunSpec
+
+N_LAYERS = 3
+
+
+def fake_record(
+    method="vanilla",
+    seed=1,
+    jump=20_000,
+    final_error=1e-2,
+    homogeneity_trend=1.0,
+    problem="burgers",
+    noise_seed=0,
+):
+    """A record with SNR phases (fitting to 150, total diffusion from ``jump``), an error
+    that falls slowly in diffusion and fast after the jump, phi_r rising with the step
+    (``homogeneity_trend`` > 0) and compression that drops at the jump, least in deep layers.
+    """
+    spec = RunSpec(problem=problem, method=method, seed=seed, steps=50_000, width=8, depth=3)
+    steps = np.array([s for s in range(50_001) if spec.is_logged(s)])
+    rng = np.random.default_rng(noise_seed)
+    log_snr = np.where(steps < 150, 0.7, -1.5)
+    if jump is not None:
+        log_snr = np.where(steps >= jump, 0.6, log_snr)
+    snr = 10 ** (log_snr + 0.2 * rng.standard_normal(len(steps)))
+    end = jump if jump is not None else 50_000
+    log_err = np.where(steps < end, -0.1 * steps / end, -0.1 - 2 * (steps - end) / 30_000)
+    error = 10**log_err
+    error *= final_error / error[-1]
+    frac = steps / steps[-1]
+    phi_r = np.clip(0.5 + 0.4 * homogeneity_trend * frac, 0, 1)
+    jumped = steps >= jump if jump is not None else np.zeros(len(steps), dtype=bool)
+    drop = jumped[:, None] * np.array([-3.0, -2.0, -1.0])[None, :N_LAYERS]
+    entropy = 11.0 + drop + 0.01 * rng.standard_normal((len(steps), N_LAYERS))
+    saturation = 0.1 - 0.05 * drop
+    history = {
+        "step": steps, "snr": snr, "error": error, "loss": error**2,
+        "homogeneity_residual": phi_r, "order": phi_r,
+        "compression_entropy": entropy, "compression_saturation": saturation,
+    }  # fmt: skip
+    info = {"provenance": {"threads": 1}, "train_seconds": 1.0, "steps_per_second": 1.0}
+    return RunRecord(None, spec, history, {}, info)
+
+
+def test_phase_summary_finds_the_phases_and_the_fastest_error_decrease():
+    s = report.phase_summary(fake_record())
+    assert s.phases.fitting_end == pytest.approx(150, abs=30)
+    assert s.phases.total_diffusion == pytest.approx(20_000, abs=300)
+    assert s.snr_median["diffusion"] == pytest.approx(10**-1.5, rel=0.2)
+    assert s.snr_median["total diffusion"] == pytest.approx(10**0.6, rel=0.2)
+    assert s.fastest == "total diffusion"
+    assert s.error_rate["total diffusion"] < s.error_rate["diffusion"] < 0
+
+
+def test_phase_counts_and_verdicts():
+    summaries = {
+        ("burgers", m, 1): report.phase_summary(fake_record(m)) for m in ("vanilla", "rba")
+    }
+    counts = report.phase_counts(summaries)
+    assert (counts["runs"], counts["fitting"], counts["jump"], counts["fastest_in_total"]) == (
+        2, 2, 2, 2,
+    )  # fmt: skip
+    assert "**support**" in counts["verdict"]
+    flat = {("burgers", "vanilla", 1): report.phase_summary(fake_record(jump=None))}
+    counts = report.phase_counts(flat)
+    assert counts["jump"] == 0 and "**not supported**" in counts["verdict"]
+    assert counts["total_range"].startswith("no run")
+    table = report.phase_table(summaries)
+    assert table.count("\n") == 3 and "Burgers" in table
+
+
+def test_error_summary_is_geometric_and_counts_wins():
+    runs = {
+        ("vanilla", 1): fake_record("vanilla", 1, final_error=1e-1),
+        ("rba", 1): fake_record("rba", 1, final_error=1e-3),
+        ("vanilla", 2): fake_record("vanilla", 2, final_error=1e-3),
+        ("rba", 2): fake_record("rba", 2, final_error=1e-2),
+    }
+    s = report.error_summary(runs)
+    assert s["vanilla"]["mean"] == pytest.approx(1e-2)
+    assert s["rba"]["mean"] == pytest.approx(math.sqrt(1e-5))
+    assert (s["rba"]["min"], s["rba"]["max"]) == pytest.approx((1e-3, 1e-2))
+    assert report.wins(runs) == (1, 2)
+    assert report.compare_errors(1e-1, 1e-2).startswith("RBA ends with a 10.0 times lower")
+    assert report.compare_errors(1e-2, 1e-1).startswith("vanilla training ends")
+    assert "within a factor" in report.compare_errors(1e-2, 1.2e-2)
+
+
+def test_rba_and_homogeneity_findings():
+    all_runs = {
+        "burgers": {
+            ("vanilla", 1): fake_record("vanilla", jump=30_000, final_error=1e-1,
+                                        homogeneity_trend=0.2),
+            ("rba", 1): fake_record("rba", jump=5_000, final_error=1e-3, noise_seed=1),
+        }
+    }  # fmt: skip
+    counts = report.rba_counts(all_runs)
+    assert (counts["better"], counts["sooner"], counts["uniform"]) == (1, 1, 1)
+    assert "**support**" in counts["verdict"]
+    rows = report.homogeneity_rows(all_runs)
+    assert all(r["rho_r"] < -0.9 for r in rows)  # error falls as phi_r rises
+    h = report.homogeneity_counts(all_runs, rows)
+    assert (h["negative"], h["agree"]) == (2, 1) and "**support**" in h["verdict"]
+    assert "Burgers" in report.rba_table(all_runs)
+
+
+def test_compression_change_across_the_jump():
+    all_runs = {"burgers": {("vanilla", 1): fake_record(), ("rba", 1): fake_record("rba")}}
+    changes = report.compression_changes(all_runs)
+    assert len(changes) == 2
+    for c in changes.values():
+        np.testing.assert_allclose(c["entropy"], [-3.0, -2.0, -1.0], atol=0.05)
+        np.testing.assert_allclose(c["saturation"], [0.15, 0.1, 0.05], atol=1e-9)
+    counts = report.compression_counts(changes)
+    assert (counts["compressed"], counts["saturated"], counts["deeper_less"]) == (2, 2, 2)
+    assert "**support**" in counts["verdict"]
+    assert "cannot be tested" in report.compression_counts({})["verdict"]
+
+
+def test_benchmark_runs_grid_fields_and_costs(tmp_path, monkeypatch):
+    monkeypatch.setenv("PINNLIB_CACHE", str(tmp_path))
+    spec = experiment("helmholtz", "ci", steps=5, monitors=())
+    record = run(spec, progress=False)
+    (x, y), ref, pred = report.grid_fields(record)
+    assert ref.shape == pred.shape == (len(x), len(y)) == (101, 101)
+    assert np.isfinite(ref).all() and np.isfinite(pred).all()
+    err = np.linalg.norm(pred - ref) / np.linalg.norm(ref)
+    assert err == pytest.approx(record.final_error, rel=1e-6)
+    costs = report.training_costs("ci")
+    assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci"))
+    assert all(c["seconds"] is None for c in costs)  # the 5-step run is not a ci-profile run
+    with pytest.raises(ValueError, match="unknown profile"):
+        report.seeds("gpu")
+
+
+def test_summary_figures_label_every_panel():
+    import pinnlib.plotting as plots
+
+    runs = {"Burgers": {"vanilla": fake_record(), "rba": fake_record("rba", noise_seed=1)}}
+    fig = plots.plot_snr_grid(runs)
+    axes = fig.get_axes()
+    assert [a.get_title() for a in axes] == ["Burgers: vanilla", "Burgers: RBA"]
+    assert all(a.get_xlabel() == "Adam step" for a in axes)
+    fig = plots.plot_homogeneity_error(runs)
+    assert fig.get_axes()[0].get_ylabel() == r"relative $L^2$ error"
+    fig = plots.plot_seed_errors({"Burgers": {"vanilla": [1e-2, 1e-1], "rba": [1e-3]}})
+    ax = fig.get_axes()[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Burgers"]
+    assert ax.get_yscale() == "log" and len(ax.patches) == 2  # one bar per method
+    changes = report.compression_changes({"burgers": {("vanilla", 1): fake_record()}})
+    fig = plots.plot_compression_change(changes)
+    assert fig.get_axes()[0].get_legend() is not None
+    empty = plots.plot_compression_change({})
+    assert "no run" in empty.get_axes()[0].texts[0].get_text()
+
+
+def test_compression_change_over_training_covers_runs_without_a_jump():
+    all_runs = {"burgers": {("vanilla", 1): fake_record(jump=None)}}
+    assert report.compression_changes(all_runs) == {}
+    trend = report.compression_changes(all_runs, across="training")
+    (change,) = trend.values()
+    np.testing.assert_allclose(change["entropy"], 0.0, atol=0.05)  # no drop without a jump
+    with pytest.raises(ValueError, match="across must be"):
+        report.compression_changes(all_runs, across="phase")
