@@ -27,9 +27,8 @@
 # with ETDRK4 time stepping ({ref}`chapter-appendix-reference`). The paper's script
 # trains on the initial condition alone, without any periodic condition; the `paper`
 # profile does the same. The `cpu` profile instead builds the periodicity into the
-# network through the input embedding $x \mapsto (\cos \pi x, \sin \pi x)$, which is
-# what made a small network reach a low error within a CPU budget
-# ({ref}`chapter-profiles`).
+# network through the input embedding $x \mapsto (\cos \pi x, \sin \pi x)$; the
+# appendix {ref}`chapter-profiles` compares the two settings at the same budget.
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
@@ -78,12 +77,8 @@ report.glue_error_findings("ac", runs)
 # with RBA: {glue:md}`ac_finding`. {numref}`fig-allen-cahn-fields` shows the solution of
 # the first seed.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-allen-cahn-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: absolute error of each network."}}
-fields = {m: report.grid_fields(r) for m, r in records.items()}
-(t, x), u_ref, _ = fields["vanilla"]
-plots.plot_solution_comparison(
-    (t, x), ("t", "x"), u_ref, {plots.METHOD_LABELS[m]: f[2] for m, f in fields.items()}
-)
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-allen-cahn-fields", "caption": "Top: the spectral reference solution and the two trained networks over $(t, x)$ (first seed). Bottom: absolute error of each network."}}
+plots.plot_run_fields(records, ("t", "x"))
 
 # %% [markdown]
 # ## Training histories and phases

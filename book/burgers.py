@@ -92,7 +92,7 @@ fields = {m: report.grid_fields(r)[2] for m, r in records.items()}
 # {glue:text}`burgers_err_rba:.2e` with RBA: {glue:md}`burgers_finding`.
 # {numref}`fig-burgers-fields` shows where the error of the first seed sits.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: the absolute error of each network; it concentrates along the front at $x = 0$."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: the absolute error of each network."}}
 plots.plot_solution_comparison(
     (t, x), ("t", "x"), u_ref, {plots.METHOD_LABELS[m]: f for m, f in fields.items()}
 )
@@ -143,10 +143,10 @@ glue("burgers_phases", Markdown("; ".join(
 # At this profile {glue:md}`burgers_phases`. The detector is deliberately conservative:
 # a boundary must be a level shift of at least half a decade that persists over 10
 # logged points and stands six noise levels above the local point-to-point scatter of
-# the logged SNR (never less than 0.75 of the scatter of the whole history). An RBA run
-# starts with a very high SNR:
-# its weights start at zero, so at first the initial and boundary loss, which is the
-# same for every batch, dominates every batch gradient.
+# the logged SNR (never less than 0.75 of the scatter of the whole history). For an RBA
+# run, whose weights start at zero, the residual term is absent at the first step, so
+# every batch gradient is the gradient of the same initial and boundary loss; its SNR
+# starts high by construction, whatever the training does afterwards.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-snr", "caption": "Batch gradient signal-to-noise ratio against the Adam step (whole network thick, per weight matrix thin, Adam's own SNR dotted), with the phases found by the detector shaded."}}
 plots.plot_snr(records)

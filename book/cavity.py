@@ -79,15 +79,7 @@ report.glue_error_findings("cav", runs)
 # the first seed.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-cavity-fields", "caption": "Top: the speed $|\\mathbf{u}|$ of the reference and of the two trained networks over $(x, y)$ (first seed). Bottom: absolute error of each network."}}
-fields = {m: report.grid_fields(r) for m, r in records.items()}
-(x, y), u_ref, _ = fields["vanilla"]
-plots.plot_solution_comparison(
-    (x, y),
-    ("x", "y"),
-    u_ref,
-    {plots.METHOD_LABELS[m]: f[2] for m, f in fields.items()},
-    field_name="|u|",
-)
+plots.plot_run_fields(records, ("x", "y"), field_name="|u|")
 
 # %% [markdown]
 # ## Training histories and phases

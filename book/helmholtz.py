@@ -22,7 +22,7 @@
 # $$
 #
 # with $q = (k^2 - (a_1\pi)^2 - (a_2\pi)^2)\,u$ and $k = 1$. The paper uses
-# $a_1 = a_2 = 6$ (36 half-waves across the square) with a $6 \times 128$ network, 25,600
+# $a_1 = a_2 = 6$ (12 half-waves along each axis) with a $6 \times 128$ network, 25,600
 # points and 300,000 steps. That is far beyond two CPU cores, so the `cpu` profile solves
 # the RBA paper's version $a_1 = 1$, $a_2 = 4$ {cite:p}`anagnostopoulos2024rba` with a
 # small network (the experiments behind the choice are in {ref}`chapter-profiles`). The
@@ -77,11 +77,7 @@ report.glue_error_findings("helm", runs)
 # the first seed.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-fields", "caption": "Top: the exact solution and the two trained networks over $(x, y)$ (first seed). Bottom: absolute error of each network."}}
-fields = {m: report.grid_fields(r) for m, r in records.items()}
-(x, y), u_ref, _ = fields["vanilla"]
-plots.plot_solution_comparison(
-    (x, y), ("x", "y"), u_ref, {plots.METHOD_LABELS[m]: f[2] for m, f in fields.items()}
-)
+plots.plot_run_fields(records, ("x", "y"))
 
 # %% [markdown]
 # ## Training histories and phases

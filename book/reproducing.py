@@ -118,8 +118,9 @@ Markdown(
         rows, ["benchmark", "method", "seed", "train minutes", "steps/s", "machine"]
     )  # fmt: skip
     + f"\n\n{len(trained)} of {len(costs)} runs are in the cache; training them took "
-    f"{total / 60:.0f} minutes of compute in all. Executing every chapter at `{profile}` "
-    f"from the cache took {render / 60:.1f} minutes (the chapter times above), so a "
-    f"rebuild from scratch costs about {(total + render) / 60:.0f} minutes on machines "
-    "like those named."
+    f"{total / 60:.0f} minutes of compute in all (see the machine column for the threads "
+    f"each run used). The chapter times above add up to {render / 60:.1f} minutes for "
+    f"`{profile}`; a chapter's time includes training any run it did not find in the "
+    "cache, so with a full cache it is the cost of executing and rendering alone, and "
+    "retraining everything adds the training time."
 )

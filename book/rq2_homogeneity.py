@@ -21,10 +21,10 @@
 # - the gradient order $\phi = \|\mu\| / \|\mathrm{rms}\|$ over 100 batches of
 #   collocation points, which is 1 when all batches pull the weights the same way;
 # - the residual homogeneity $\phi_r = \mathrm{mean}_b(w_b) / \sqrt{\mathrm{mean}_b(w_b^2)}$
-#   over a 0 \times 10$ grid of bins of the domain, with $ the mean $|r|$ in bin $,
+#   over a $10 \times 10$ grid of bins of the domain, with $w_b$ the mean $|r|$ in bin $b$,
 #   which is 1 when the residual is the same everywhere.
 #
-# The test error is the relative ^2$ error against the reference. We ask two things of
+# The test error is the relative $L^2$ error against the reference. We ask two things of
 # every benchmark: within a run, does the error fall as $\phi_r$ rises (a negative rank
 # correlation between $\phi_r$ and the error over the logged steps after step 300)? And
 # between the two methods trained from the same seed, is the run with the more uniform
@@ -80,7 +80,7 @@ glue("rq2_verdict", Markdown(counts["verdict"]), display=False)
 # ## Finding
 #
 # In {glue:text}`rq2_negative` of {glue:text}`rq2_runs` runs the error falls clearly as
-# the residuals become more uniform (rank correlation below hmB0.3$); in
+# the residuals become more uniform (rank correlation below $-0.3$); in
 # {glue:text}`rq2_positive` it clearly rises (above $+0.3$). Of the
 # {glue:text}`rq2_pairs` pairs of runs from the same seed, the run with the more uniform
 # final residual ends with the lower error in {glue:text}`rq2_agree`.

@@ -40,7 +40,7 @@ runs = {p: report.benchmark_runs(p, profile, seeds, device=device) for p in repo
 # %% [markdown]
 # ## Error over seeds
 #
-# The final relative ^2$ error: geometric mean over the seeds with the range in
+# The final relative $L^2$ error: geometric mean over the seeds with the range in
 # brackets, the number of seeds on which RBA ends lower, and the detected step of the
 # jump into total diffusion of each seed ({numref}`fig-rq3-errors`).
 
@@ -58,8 +58,8 @@ plots.plot_seed_errors(errors)
 # ## Residuals and weights
 #
 # The final residual of each run of the first seed, and the RBA weights, binned over the
-# domain (the first input across, the second up). RBA's weights are largest where the
-# residual was largest for long.
+# domain (the first input across, the second up). By construction, an RBA weight grows
+# where the normalised residual stays large, up to the bound 1.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq3-maps-ac", "caption": "Allen-Cahn (first seed): final $|r|$ of both runs and the final RBA weights over $(t, x)$."}}
 plots.plot_residual_maps(report.first_seed(runs["allen_cahn"]))
@@ -90,5 +90,5 @@ glue("rq3_verdict", Markdown(counts["verdict"]), display=False)
 # with the more uniform residual (higher final $\phi_r$) in {glue:text}`rq3_uniform`.
 # {glue:md}`rq3_verdict`
 #
-# The paper's comparison is at 300,000 steps with a  \times 128$ network; the benchmark
+# The paper's comparison is at 300,000 steps with a $6 \times 128$ network; the benchmark
 # chapters set this profile's numbers beside the paper's.

@@ -20,7 +20,7 @@
 # {cite:p}`shwartzziv2017opening`.
 #
 # For each hidden layer, the activations on all collocation points are binned (about 30
-# bins per neuron); the entropy $ of the distinct binned activation patterns measures
+# bins per neuron); the entropy $H$ of the distinct binned activation patterns measures
 # the information the layer keeps about the input (at most $\log_2 N$), and the
 # saturation share is the fraction of activations in a neuron's lowest or highest bin
 # ({ref}`chapter-background`). We compare the mean over the 10 logged points before the
@@ -81,7 +81,7 @@ over_training = report.compression_changes(runs, across="training")
 Markdown(report.compression_table(over_training))
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq4-training", "caption": "Change of binned entropy (left) and saturation share (right) of each hidden layer from just after step 300 to the end of training, one line per run."}}
-plots.plot_compression_change(over_training)
+plots.plot_compression_change(over_training, span="over training")
 
 # %% tags=["remove-input"]
 counts = report.compression_counts(changes)
@@ -107,6 +107,7 @@ for key in ("runs", "compressed", "saturated", "deeper_less"):
 # {glue:text}`rq4_training_saturated`, and deeper layers lose less entropy in
 # {glue:text}`rq4_training_deeper_less`.
 #
-# With few neurons per layer, the binned entropy is close to its maximum $\log_2 N$
-# whenever the activations are spread out, so only large changes show; the KDE estimate
-# in the figures is a smoother cross-check.
+# With tens of neurons per layer and about 30 bins each, the layer can form far more
+# distinct patterns than there are points, so the binned entropy sits near its maximum
+# $\log_2 N$ until many neurons saturate; only large changes show. The KDE estimate in
+# the figures is a smoother cross-check.

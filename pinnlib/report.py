@@ -18,17 +18,13 @@ from tabulate import tabulate
 from pinnlib.diagnostics import detect_phases
 from pinnlib.diagnostics.phases import PhaseResult
 from pinnlib.experiments import check_profile, experiment, run
+from pinnlib.plotting.style import BENCHMARK_TITLES
 from pinnlib.records import RunRecord
 from pinnlib.train import build_problem, predict
 
 BENCHMARKS = ("allen_cahn", "helmholtz", "burgers", "cavity")
 METHODS = ("vanilla", "rba")
-TITLES = {
-    "allen_cahn": "Allen-Cahn",
-    "helmholtz": "Helmholtz",
-    "burgers": "Burgers",
-    "cavity": "lid-driven cavity",
-}
+TITLES = BENCHMARK_TITLES
 
 #: Network seeds per profile: several at ``cpu`` where claims depend on chance.
 SEEDS = {"ci": (2341,), "cpu": (2341, 2342, 2343), "paper": (2341,)}
@@ -63,16 +59,19 @@ LONG_RUN = {
 def long_runs(
     problem: str, profile: str, seed: int | None = None, device: str = "cpu", progress: bool = True
 ) -> dict[str, RunRecord]:
-    """{method: record} of the longer run of ``problem`` (first seed), or {} at ``paper``."""
-    settings = LONG_RUN[check_profile(profile)]
-    if settings is None:
-        return {}
+    """{method: record} of the longer run of ``problem`` (first seed); at ``paper``,
+    where the runs are already the paper's length, the profile's own runs."""
+    settings = LONG_RUN[check_profile(profile)] or {}
     seed = seeds(profile)[0] if seed is None else seed
     return {
         m: run(experiment(problem, profile, method=m, seed=seed, **settings), device=device,
                progress=progress)
         for m in METHODS
     }  # fmt: skip
+
+
+#: Steps the paper's fitting phase lasts at most ("the first few hundred").
+FITTING_STEPS = 300
 
 
 def seeds(profile: str) -> tuple[int, ...]:
@@ -113,6 +112,9 @@ def fmt(x: float | None, digits: int = 2) -> str:
 def geometric_stats(values: list[float]) -> tuple[float, float, float]:
     """(geometric mean, min, max) of positive values: errors spread over decades."""
     v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
     return float(np.exp(np.mean(np.log(v)))), float(v.min()), float(v.max())
 
 
@@ -128,6 +130,11 @@ def error_summary(runs: dict[tuple[str, int], RunRecord]) -> dict[str, dict[str,
 
 def compare_errors(err_vanilla: float, err_rba: float, factor: float = 1.5) -> str:
     """A sentence comparing two errors: which is lower, and by what factor."""
+    if (
+        not (math.isfinite(err_vanilla) and math.isfinite(err_rba))
+        or min(err_vanilla, err_rba) <= 0
+    ):
+        return "the errors cannot be compared (one of them is not a positive number)"
     ratio = err_vanilla / err_rba
     if ratio > factor:
         return f"RBA ends with a {ratio:.1f} times lower error than vanilla training"
@@ -155,29 +162,40 @@ class PhaseSummary:
 
     @property
     def fastest(self) -> str | None:
-        """The phase with the fastest error decrease (decades per 1000 steps)."""
-        rates = {k: v for k, v in self.error_rate.items() if math.isfinite(v)}
+        """Of diffusion and total diffusion, the phase in which the error falls fastest
+        (most negative rate); None when neither has a falling error. The fitting phase,
+        a few hundred steps of gross fitting, is left out of the comparison."""
+        rates = {
+            k: v
+            for k, v in self.error_rate.items()
+            if k != "fitting" and math.isfinite(v) and v < 0
+        }
         return min(rates, key=rates.get) if rates else None
 
 
 def phase_summary(record: RunRecord) -> PhaseSummary:
-    """Median SNR and error decay rate (log10 error per 1000 steps) in each detected phase.
+    """Median SNR and error decay rate in each detected phase.
 
-    Before the first boundary counts as fitting when a fitting end was detected;
-    the run's last logged step closes the last phase.
+    The rate is the least-squares slope of log10 error against the step, per 1,000
+    steps (negative: the error falls). Before the first boundary counts as fitting when
+    a fitting end was detected; when none was, the diffusion phase is taken to start at
+    step 300 (the paper's fitting lasts a few hundred steps), so that early fitting does
+    not enter its statistics. The run's last logged step closes the last phase.
     """
     h = record.history
     steps, snr, err = h["step"], h["snr"], h["error"]
     phases = detect_phases(steps, snr)
     snr_median, rate = {}, {}
     for name, start, end in phases.spans():
+        if name == "diffusion" and phases.fitting_end is None:
+            start = max(start, FITTING_STEPS)
         inside = (steps >= start) & (steps <= end)
         ok = inside & np.isfinite(snr) & (snr > 0)
         snr_median[name] = float(np.median(snr[ok])) if ok.any() else math.nan
         e = inside & np.isfinite(err) & (err > 0)
-        if e.sum() >= 2 and steps[e][-1] > steps[e][0]:
-            le = np.log10(err[e])
-            rate[name] = float((le[-1] - le[0]) / (steps[e][-1] - steps[e][0]) * 1000)
+        if e.sum() >= 3 and steps[e][-1] > steps[e][0]:
+            slope = np.polyfit(steps[e].astype(float), np.log10(err[e]), 1)[0]
+            rate[name] = float(slope * 1000)
         else:
             rate[name] = math.nan
     jump = phases.total_diffusion
@@ -223,21 +241,27 @@ def final_mean(record: RunRecord, key: str, last: int = 10) -> float:
 # -- compression ---------------------------------------------------------------------------
 def compression_change(
     record: RunRecord, at: int | None, window: int = 10
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray] | None:
     """Per hidden layer: binned entropy and saturation just before and after step ``at``.
 
     Means over ``window`` logged points on each side; with no ``at`` (no detected
     jump), the first ``window`` points after step 300 against the last ``window``.
+    None when the history has fewer than ``window`` points on either side (or, without
+    ``at``, fewer than ``2 * window`` after step 300): too short to compare.
     """
     h = record.history
     steps = h["step"]
     if at is None:
-        start = int(np.searchsorted(steps, 300))
+        start = int(np.searchsorted(steps, FITTING_STEPS))
+        if len(steps) - start < 2 * window:
+            return None
         before = slice(start, start + window)
         after = slice(len(steps) - window, len(steps))
     else:
         k = int(np.searchsorted(steps, at))
-        before, after = slice(max(k - window, 0), k), slice(k, k + window)
+        if k < window or len(steps) - k < window:
+            return None
+        before, after = slice(k - window, k), slice(k, k + window)
     out = {}
     for key in ("compression_entropy", "compression_saturation"):
         out[f"{key}_before"] = np.nanmean(h[key][before], axis=0)
@@ -341,11 +365,11 @@ def phase_table(summaries: dict[PhaseKey, PhaseSummary]) -> str:
             "-" if p.total_diffusion is None else str(p.total_diffusion),
             *(fmt(s.snr_median.get(k), 1) for k in ("fitting", "diffusion", "total diffusion")),
             *(f"{s.error_rate[k]:+.3f}" if math.isfinite(s.error_rate.get(k, math.nan))
-              else "-" for k in ("diffusion", "total diffusion")),
+              else "-" for k in ("fitting", "diffusion", "total diffusion")),
         ])  # fmt: skip
     headers = ["benchmark", "method", "seed", "fitting ends", "total diffusion from",
                "SNR fitting", "SNR diffusion", "SNR total diff.",
-               "error rate diffusion", "error rate total diff."]  # fmt: skip
+               "error rate fitting", "error rate diffusion", "error rate total diff."]  # fmt: skip
     return markdown_table(rows, headers)
 
 
@@ -380,11 +404,12 @@ def phase_counts(summaries: dict[PhaseKey, PhaseSummary]) -> dict[str, Any]:
         )
     else:
         verdict = (
-            "At this profile the executed runs support the claim **only in part**: a jump "
-            f"into total diffusion appears in {', '.join(with_jump)}"
-            + (f" but in no run of {', '.join(without)}" if without else "")
-            + f", and the error falls fastest after the jump in {fastest} of "
-            f"{len(jumped)} runs with a jump."
+            "At this profile the executed runs support the claim **only in part**: "
+            f"{len(jumped)} of {n} runs jump into total diffusion (at least one run of "
+            f"{', '.join(with_jump)}"
+            + (f"; no run of {', '.join(without)}" if without else "")
+            + f"), the error falls fastest after the jump in {fastest} of them, and "
+            f"{fitting} of {n} runs show the end of a fitting phase."
         )
     fastest_by_phase = {}
     for summary in summaries.values():
@@ -514,7 +539,7 @@ def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
         verdict = ("The executed runs **support** the claim: RBA gives more uniform residuals, "
                    "reaches total diffusion sooner and ends with a lower error on most "
                    "benchmarks.")  # fmt: skip
-    elif len(better) > n_b / 2 or uniform > n_p / 2:
+    elif len(better) > n_b / 2 or uniform > n_p / 2 or sooner > n_p / 2:
         verdict = ("The executed runs support the claim **in part**: see the table for the "
                    "benchmarks and quantities where RBA does not win.")  # fmt: skip
     else:
@@ -542,8 +567,12 @@ def compression_changes(
             if across == "jump" and jump is None:
                 continue
             c = compression_change(r, jump if across == "jump" else None)
+            if c is None:
+                continue
             label = f"{TITLES[problem]}, {METHOD_LABELS_TEXT[method]}, seed {seed}"
             out[label] = {
+                "method": method,
+                "benchmark": TITLES[problem],
                 "entropy": c["compression_entropy_after"] - c["compression_entropy_before"],
                 "saturation": c["compression_saturation_after"]
                 - c["compression_saturation_before"],
@@ -571,7 +600,7 @@ def compression_counts(changes: dict[str, dict[str, np.ndarray]]) -> dict[str, A
     deeper_less = sum(
         stats.spearmanr(np.arange(len(c["entropy"])), c["entropy"]).statistic > 0
         for c in changes.values()
-        if np.ptp(c["entropy"]) > 0
+        if c["entropy"].mean() < 0 and np.ptp(c["entropy"]) > 0
     )
     if n == 0:
         verdict = ("No run jumped into total diffusion at this profile, so the claim cannot "

@@ -138,6 +138,10 @@ def test_benchmark_runs_grid_fields_and_costs(tmp_path, monkeypatch):
     assert np.isfinite(ref).all() and np.isfinite(pred).all()
     err = np.linalg.norm(pred - ref) / np.linalg.norm(ref)
     assert err == pytest.approx(record.final_error, rel=1e-6)
+    import pinnlib.plotting as plots
+
+    fig = plots.plot_run_fields({"vanilla": record}, ("x", "y"))
+    assert [a.get_title() for a in fig.get_axes()[:2]] == ["u: reference", "u: vanilla"]
     costs = report.training_costs("ci")
     assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci"))
     assert all(c["seconds"] is None for c in costs)  # the 5-step run is not a ci-profile run
@@ -161,7 +165,8 @@ def test_summary_figures_label_every_panel():
     assert ax.get_yscale() == "log" and len(ax.patches) == 2  # one bar per method
     changes = report.compression_changes({"burgers": {("vanilla", 1): fake_record()}})
     fig = plots.plot_compression_change(changes)
-    assert fig.get_axes()[0].get_legend() is not None
+    legend = fig.get_axes()[1].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["vanilla", "Burgers"]
     empty = plots.plot_compression_change({})
     assert "no run" in empty.get_axes()[0].texts[0].get_text()
 

@@ -7,7 +7,7 @@ from pinnlib.plotting.diagnostics import (
     plot_snr,
     shade_phases,
 )
-from pinnlib.plotting.fields import plot_slices, plot_solution_comparison
+from pinnlib.plotting.fields import plot_run_fields, plot_slices, plot_solution_comparison
 from pinnlib.plotting.reference import (
     plot_allen_cahn_reference,
     plot_burgers_reference,
@@ -37,6 +37,7 @@ __all__ = [
     "plot_snr_grid",
     "plot_order",
     "plot_residual_maps",
+    "plot_run_fields",
     "plot_snr",
     "shade_phases",
     "plot_burgers_reference",

@@ -16,7 +16,13 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from pinnlib.diagnostics.phases import PhaseResult, detect_phases, moving_average
-from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style, new_figure
+from pinnlib.plotting.style import (
+    BENCHMARK_TITLES,
+    METHOD_COLORS,
+    METHOD_LABELS,
+    book_style,
+    new_figure,
+)
 from pinnlib.records import RunRecord
 
 PHASE_COLORS = {"fitting": "tab:green", "diffusion": "tab:gray", "total diffusion": "tab:purple"}
@@ -28,6 +34,10 @@ def _color(label: str, record: RunRecord) -> str | None:
 
 def _label(label: str) -> str:
     return METHOD_LABELS.get(label, label)
+
+
+def _title(record: RunRecord) -> str:
+    return BENCHMARK_TITLES.get(record.spec.problem, record.spec.problem)
 
 
 def _steps(record: RunRecord) -> np.ndarray:
@@ -99,7 +109,7 @@ def plot_snr(records: dict[str, RunRecord], smooth: int = 10, layers: bool = Tru
         axes = fig.subplots(1, len(records), squeeze=False, sharey=True)[0]
         for ax, (label, record) in zip(axes, records.items()):
             draw_snr(ax, label, record, smooth, layers)
-            ax.set_title(f"{_label(label)}: {record.spec.problem}")
+            ax.set_title(f"{_label(label)}: {_title(record)}")
             ax.legend(loc="lower left", fontsize=7, ncol=2)
         axes[0].set_ylabel(r"batch gradient SNR $\|\mu\| / \|\sigma\|$")
     return fig
@@ -164,13 +174,12 @@ def plot_compression(records: dict[str, RunRecord], smooth: int = 5) -> Figure:
                                 color=c, ls="--")  # fmt: skip
             n_points = len(record.final["points"])
             row[0].axhline(np.log2(n_points), color="k", ls=":", lw=0.8, label=r"$\log_2 N$")
-            title = f"{_label(label)}: {record.spec.problem}"
+            title = f"{_label(label)}: {_title(record)}"
             row[0].set(ylabel="binned entropy $H$ (bits)", title=f"{title}, binned")
             row[1].set(ylabel="KDE entropy (bits)", title=f"{title}, KDE")
             row[2].set(ylabel="saturation share", ylim=(-0.02, 1.02), title=f"{title}, saturation")
             row[2].plot([], [], color="k", label="edge bins")
             row[2].plot([], [], color="k", ls="--", label=r"$|a| > 0.99$")
-            row[2].legend(fontsize=7)
             jump = detect_phases(h["step"], h["snr"]).total_diffusion
             for ax in row:
                 ax.set_xlabel("Adam step")
@@ -178,6 +187,7 @@ def plot_compression(records: dict[str, RunRecord], smooth: int = 5) -> Figure:
                     ax.axvline(max(jump, 1), color=PHASE_COLORS["total diffusion"], ls="--",
                                lw=1.2, label="SNR jump")  # fmt: skip
             row[0].legend(fontsize=7, ncol=2)
+            row[2].legend(fontsize=7)
     return fig
 
 

@@ -75,3 +75,15 @@ def plot_slices(
             ax.set_ylabel(field_name)
         axes[0, 0].legend()
     return fig
+
+
+def plot_run_fields(records: dict, axes_names: tuple[str, str], field_name: str = "u") -> Figure:
+    """:func:`plot_solution_comparison` of trained runs ({method: RunRecord}) against the
+    reference, on the reference grid of the quantity their error measures."""
+    from pinnlib.plotting.style import METHOD_LABELS
+    from pinnlib.report import grid_fields
+
+    fields = {m: grid_fields(r) for m, r in records.items()}
+    axes_values, reference, _ = next(iter(fields.values()))
+    predictions = {METHOD_LABELS.get(m, m): f[2] for m, f in fields.items()}
+    return plot_solution_comparison(axes_values, axes_names, reference, predictions, field_name)

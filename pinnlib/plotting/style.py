@@ -23,6 +23,13 @@ STYLE = {
 #: Colours of the training methods, the same in every figure.
 METHOD_COLORS = {"vanilla": "tab:blue", "rba": "tab:orange"}
 METHOD_LABELS = {"vanilla": "vanilla", "rba": "RBA"}
+#: Names of the benchmarks in titles and tables.
+BENCHMARK_TITLES = {
+    "allen_cahn": "Allen-Cahn",
+    "helmholtz": "Helmholtz",
+    "burgers": "Burgers",
+    "cavity": "lid-driven cavity",
+}
 
 
 @contextmanager

@@ -7,7 +7,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pinnlib.plotting.diagnostics import draw_snr
-from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style, new_figure
+from pinnlib.plotting.style import (
+    BENCHMARK_TITLES,
+    METHOD_COLORS,
+    METHOD_LABELS,
+    book_style,
+    new_figure,
+)
 from pinnlib.records import RunRecord
 
 Runs = dict[str, dict[str, RunRecord]]  # {benchmark title: {method: record}}
@@ -67,30 +73,40 @@ def plot_seed_errors(errors: dict[str, dict[str, list[float]]]) -> Figure:
                 ax.bar(x, np.exp(np.log(v).mean()), width * 0.9, color=color, alpha=0.35,
                        label=label)  # fmt: skip
                 ax.scatter(np.full(len(v), x), v, color=color, s=18, zorder=3)
-        ax.set(yscale="log", ylabel=r"final relative $L^2$ error")
+        ax.set(yscale="log", xlabel="benchmark", ylabel=r"final relative $L^2$ error")
         ax.set_xticks(range(len(errors)), list(errors))
         ax.legend(title="bars: geometric mean, dots: seeds", fontsize=8, title_fontsize=8)
     return fig
 
 
-def plot_compression_change(changes: dict[str, dict[str, np.ndarray]]) -> Figure:
-    """Per hidden layer: change of binned entropy (bits) and of saturation share across
-    the SNR jump, one line per run. ``changes``: {run label: {"entropy": dH per layer,
-    "saturation": dS per layer}}."""
+def plot_compression_change(changes: dict[str, dict], span: str = "across the SNR jump") -> Figure:
+    """Per hidden layer: change of binned entropy (bits) and of saturation share over
+    ``span``, one line per run, coloured by method, marked by benchmark. ``changes``:
+    {run label: {"entropy": dH per layer, "saturation": dS per layer, "method": ...,
+    "benchmark": ...}} as made by :func:`pinnlib.report.compression_changes`."""
+    markers = dict(zip(BENCHMARK_TITLES.values(), "osD^"))
     with book_style():
-        fig = new_figure((9.0, 3.4))
+        fig = new_figure((10.5, 3.6))
         ax_h, ax_s = fig.subplots(1, 2)
-        for label, change in changes.items():
+        for change in changes.values():
             layers = np.arange(1, len(change["entropy"]) + 1)
-            ax_h.plot(layers, change["entropy"], marker="o", label=label)
-            ax_s.plot(layers, change["saturation"], marker="o", label=label)
-        for ax, what in ((ax_h, r"$\Delta H$ across the jump (bits)"),
-                         (ax_s, "change of saturation share")):  # fmt: skip
+            style = dict(color=METHOD_COLORS[change["method"]], alpha=0.7, lw=1.0,
+                         marker=markers.get(change["benchmark"], "o"), ms=4)  # fmt: skip
+            ax_h.plot(layers, change["entropy"], **style)
+            ax_s.plot(layers, change["saturation"], **style)
+        for ax, what in ((ax_h, rf"$\Delta H$ {span} (bits)"),
+                         (ax_s, f"change of saturation share\n{span}")):  # fmt: skip
             ax.axhline(0, color="k", lw=0.7)
             ax.set(xlabel="hidden layer (input side = 1)", ylabel=what)
             ax.xaxis.get_major_locator().set_params(integer=True)
         if changes:
-            ax_h.legend(fontsize=7)
+            methods = sorted({c["method"] for c in changes.values()}, key=list(METHOD_COLORS).index)
+            benchmarks = [b for b in markers if any(c["benchmark"] == b for c in changes.values())]
+            for m in methods:
+                ax_s.plot([], [], color=METHOD_COLORS[m], label=METHOD_LABELS[m])
+            for b in benchmarks:
+                ax_s.plot([], [], color="gray", marker=markers[b], ls="none", label=b)
+            ax_s.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
         else:
             for ax in (ax_h, ax_s):
                 ax.text(0.5, 0.5, "no run with a detected SNR jump", ha="center",
