@@ -76,7 +76,7 @@ from pinnlib.reference.cavity_benchmarks import (
     ghia_deviation,
 )
 
-# What the in-notebook checks cost at each profile (seed and device are not used here:
+# What the in-notebook checks cost at each profile (seeds and device are not used here:
 # the references are deterministic CPU computations).
 CHECKS = {
     "ci": {
