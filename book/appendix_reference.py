@@ -139,7 +139,7 @@ for problem in problems:
 # on every 8th node, i.e. on the customary grid $x_j = -1 + j/256$. Its first row is the
 # initial condition itself.
 
-# % tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-allen-cahn", "caption": "The Allen-Cahn reference u(t, x): ETDRK4 in time with a Fourier spectral discretisation in x."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-allen-cahn", "caption": "The Allen-Cahn reference u(t, x): ETDRK4 in time with a Fourier spectral discretisation in x."}}
 ac = refs["allen_cahn"]
 plot_allen_cahn_reference(ac["t"], ac["x"], ac["u"])
 
@@ -184,7 +184,7 @@ for label, (n_modes, exact) in runs.items():
         f"{ac_diff[label][1:].max():.1e}"
     )
 
-# % tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-allen-cahn-check", "caption": "Allen-Cahn: maximum distance over x of the independent checks from the stored reference, against time."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-allen-cahn-check", "caption": "Allen-Cahn: maximum distance over x of the independent checks from the stored reference, against time."}}
 plot_self_convergence(
     t_check[1:], {k: v[1:] for k, v in ac_diff.items()}, "Allen-Cahn: distance from the reference"
 )
@@ -222,7 +222,7 @@ print(
 # rule converges geometrically in the number of nodes (Trefethen and Weideman, 2014).
 # `pinnlib.reference.burgers_exact(t, x)` evaluates it at any points.
 
-# % tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-burgers", "caption": "The Burgers reference u(t, x) from the Cole-Hopf transform."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-burgers", "caption": "The Burgers reference u(t, x) from the Cole-Hopf transform."}}
 bu = refs["burgers"]
 plot_burgers_reference(bu["t"], bu["x"], bu["u"])
 
@@ -276,7 +276,7 @@ print("independent spectral solver:     ", below(spectral_diff, 1e-6))
 # check of the forcing, the five-point Laplacian of $u$ on an $n \times n$ grid must
 # reproduce $q$ with an error falling like $h^2$.
 
-# % tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-helmholtz", "caption": "The Helmholtz solution u and its forcing q at the paper's parameters, a1 = a2 = 6, k = 1."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-helmholtz", "caption": "The Helmholtz solution u and its forcing q at the paper's parameters, a1 = a2 = 6, k = 1."}}
 hx, hy, hu, hq = helmholtz_grid(401)
 plot_helmholtz_reference(hx, hy, hu, hq)
 
@@ -331,7 +331,7 @@ plot_cavity_reference(c["x"], c["y"], c["u"], c["v"], c["p"], 1000)
 # (Botella and Peyret at Re = 1000; Marchi, Suero and Araki (2009), $1024^2$ grid with
 # extrapolation, at Re = 100).
 
-# % tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-ghia", "caption": "Centre-line velocities of the cavity references against the tables of Ghia, Ghia and Shin (1982), Re = 100 and 1000."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-ref-ghia", "caption": "Centre-line velocities of the cavity references against the tables of Ghia, Ghia and Shin (1982), Re = 100 and 1000."}}
 plot_ghia_comparison({re: refs[f"cavity_re{re}"] for re in (100, 1000)})
 
 # %% tags=["nbval-check-output"]

@@ -108,7 +108,7 @@ rows = [
     [c["benchmark"], c["method"], str(c["seed"]),
      "not in the cache" if c["seconds"] is None else f"{c['seconds'] / 60:.1f}",
      "-" if c["steps_per_second"] is None else f"{c['steps_per_second']:.0f}",
-     f"{c['device']} ({c['threads']} threads)" if c["device"] else "-"]
+     f"{c['device']}, {c['threads']} thread(s)" if c["device"] else "-"]
     for c in costs
 ]  # fmt: skip
 total = sum(c["seconds"] for c in trained)

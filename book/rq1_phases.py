@@ -79,7 +79,6 @@ glue("rq1_n_runs", counts["runs"], display=False)
 glue("rq1_n_fitting", counts["fitting"], display=False)
 glue("rq1_n_jump", counts["jump"], display=False)
 glue("rq1_n_fastest", counts["fastest_in_total"], display=False)
-glue("rq1_fastest_by_phase", Markdown(counts["fastest_by_phase"]), display=False)
 glue("rq1_diffusion_range", Markdown(counts["diffusion_range"]), display=False)
 glue("rq1_total_range", Markdown(counts["total_range"]), display=False)
 glue("rq1_verdict", Markdown(counts["verdict"]), display=False)
@@ -123,8 +122,7 @@ plots.plot_snr(long)
 # {glue:md}`rq1_diffusion_range` (the paper: about $10^{-3}$ to $0.5$); during total
 # diffusion over {glue:md}`rq1_total_range` (the paper: about 2 to 10). In
 # {glue:text}`rq1_n_fastest` of the runs with a jump, the error falls fastest in the
-# total-diffusion phase; over all runs, the error falls fastest in
-# {glue:md}`rq1_fastest_by_phase` runs. {glue:md}`rq1_verdict`
+# total-diffusion phase. {glue:md}`rq1_verdict`
 #
 # The step counts of this profile are far below the paper's 300,000, and the paper's
 # own transitions come late (Allen-Cahn vanilla at step 91,700; an independent rerun

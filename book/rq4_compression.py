@@ -89,7 +89,7 @@ for key in ("runs", "compressed", "saturated", "deeper_less"):
     glue(f"rq4_{key}", counts[key], display=False)
 glue("rq4_verdict", Markdown(counts["verdict"]), display=False)
 trend = report.compression_counts(over_training)
-for key in ("runs", "compressed", "saturated", "deeper_less"):
+for key in ("runs", "compressed", "kde_compressed", "saturated", "deeper_less"):
     glue(f"rq4_training_{key}", trend[key], display=False)
 
 # %% [markdown]
@@ -97,15 +97,16 @@ for key in ("runs", "compressed", "saturated", "deeper_less"):
 #
 # Of the {glue:text}`rq4_runs` runs with a detected jump, the mean entropy over the layers
 # falls across it in {glue:text}`rq4_compressed`, the mean saturation share rises in
-# {glue:text}`rq4_saturated`, and the entropy change grows with depth (deeper layers
-# lose less; positive rank correlation with the layer index) in
-# {glue:text}`rq4_deeper_less`. {glue:md}`rq4_verdict`
+# {glue:text}`rq4_saturated`, and, of the runs that lose entropy, the entropy change
+# grows with depth (deeper layers lose less; positive rank correlation with the layer
+# index) in {glue:text}`rq4_deeper_less`. {glue:md}`rq4_verdict`
 #
 # Over the whole run, from the start of diffusion to the end of training, the mean
-# entropy falls in {glue:text}`rq4_training_compressed` of
-# {glue:text}`rq4_training_runs` runs, the mean saturation rises in
-# {glue:text}`rq4_training_saturated`, and deeper layers lose less entropy in
-# {glue:text}`rq4_training_deeper_less`.
+# binned entropy falls in {glue:text}`rq4_training_compressed` of
+# {glue:text}`rq4_training_runs` runs (the KDE entropy in
+# {glue:text}`rq4_training_kde_compressed`), the mean saturation share rises in
+# {glue:text}`rq4_training_saturated`, and of the runs that lose binned entropy, deeper
+# layers lose less in {glue:text}`rq4_training_deeper_less`.
 #
 # With tens of neurons per layer and about 30 bins each, the layer can form far more
 # distinct patterns than there are points, so the binned entropy sits near its maximum

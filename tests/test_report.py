@@ -48,6 +48,7 @@ def fake_record(
         "step": steps, "snr": snr, "error": error, "loss": error**2,
         "homogeneity_residual": phi_r, "order": phi_r,
         "compression_entropy": entropy, "compression_saturation": saturation,
+        "compression_entropy_kde": entropy - 1.0,
     }  # fmt: skip
     info = {"provenance": {"threads": 1}, "train_seconds": 1.0, "steps_per_second": 1.0}
     return RunRecord(None, spec, history, {}, info)
@@ -179,3 +180,23 @@ def test_compression_change_over_training_covers_runs_without_a_jump():
     np.testing.assert_allclose(change["entropy"], 0.0, atol=0.05)  # no drop without a jump
     with pytest.raises(ValueError, match="across must be"):
         report.compression_changes(all_runs, across="phase")
+
+
+def test_rba_verdict_names_what_fails_and_what_is_untested():
+    all_runs = {
+        "burgers": {
+            ("vanilla", 1): fake_record("vanilla", jump=None, final_error=1e-1,
+                                        homogeneity_trend=0.2),
+            ("rba", 1): fake_record("rba", jump=None, final_error=1e-3),
+        },
+        "cavity": {
+            ("vanilla", 1): fake_record("vanilla", jump=None, final_error=1e-3,
+                                        homogeneity_trend=0.2),
+            ("rba", 1): fake_record("rba", jump=None, final_error=1e-2),
+        },
+    }  # fmt: skip
+    counts = report.rba_counts(all_runs)
+    assert (counts["better"], counts["uniform"], counts["sooner"]) == (1, 2, 0)
+    verdict = counts["verdict"]
+    assert "**in part**" in verdict and "but not a lower error" in verdict
+    assert "cannot be tested here" in verdict and "lid-driven cavity" in verdict
