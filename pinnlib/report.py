@@ -551,7 +551,8 @@ def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
         "method jumps."
     )  # fmt: skip
     if held and not failed:
-        verdict = ("The executed runs **support** the claim: with RBA, "
+        scope = "the testable parts of the claim" if untested else "the claim"
+        verdict = (f"The executed runs **support** {scope}: RBA gives "
                    + " and ".join(held) + " on most benchmarks and seeds." + untested)  # fmt: skip
     elif held:
         verdict = ("The executed runs support the claim **in part**: RBA gives "
