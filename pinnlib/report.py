@@ -18,13 +18,14 @@ from tabulate import tabulate
 from pinnlib.diagnostics import detect_phases
 from pinnlib.diagnostics.phases import PhaseResult
 from pinnlib.experiments import check_profile, experiment, run
-from pinnlib.plotting.style import BENCHMARK_TITLES
+from pinnlib.plotting.style import BENCHMARK_TITLES, METHOD_LABELS
 from pinnlib.records import RunRecord
 from pinnlib.train import build_problem, predict
 
 BENCHMARKS = ("allen_cahn", "helmholtz", "burgers", "cavity")
 METHODS = ("vanilla", "rba")
 TITLES = BENCHMARK_TITLES
+METHOD_LABELS_TEXT = METHOD_LABELS  # the names figures use, for tables and sentences
 
 #: Network seeds per profile: several at ``cpu`` where claims depend on chance.
 SEEDS = {"ci": (2341,), "cpu": (2341, 2342, 2343), "paper": (2341,)}
@@ -373,9 +374,6 @@ def phase_table(summaries: dict[PhaseKey, PhaseSummary]) -> str:
     return markdown_table(rows, headers)
 
 
-METHOD_LABELS_TEXT = {"vanilla": "vanilla", "rba": "RBA"}
-
-
 def _range(values: list[float]) -> str:
     v = [x for x in values if math.isfinite(x)]
     if not v:
@@ -411,16 +409,8 @@ def phase_counts(summaries: dict[PhaseKey, PhaseSummary]) -> dict[str, Any]:
             + f"), the error falls fastest after the jump in {fastest} of them, and "
             f"{fitting} of {n} runs show the end of a fitting phase."
         )
-    fastest_by_phase = {}
-    for summary in summaries.values():
-        if summary.fastest is not None:
-            fastest_by_phase[summary.fastest] = fastest_by_phase.get(summary.fastest, 0) + 1
-    fastest_text = ", ".join(
-        f"the {phase} phase in {count}" for phase, count in fastest_by_phase.items()
-    )
     return {
         "runs": n,
-        "fastest_by_phase": fastest_text or "no phase (no boundary detected)",
         "fitting": fitting,
         "jump": len(jumped),
         "fastest_in_total": fastest,

@@ -73,7 +73,6 @@ def test_phase_counts_and_verdicts():
         2, 2, 2, 2,
     )  # fmt: skip
     assert "**support**" in counts["verdict"]
-    assert counts["fastest_by_phase"] == "the total diffusion phase in 2"
     flat = {("burgers", "vanilla", 1): report.phase_summary(fake_record(jump=None))}
     counts = report.phase_counts(flat)
     assert counts["jump"] == 0 and "**not supported**" in counts["verdict"]
