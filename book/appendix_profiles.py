@@ -102,7 +102,7 @@ def errors_text(rows: list[dict]) -> str:
     found = {r["method"]: float(r["final_error"]) for r in rows}
     if not found:
         return "not in the search"
-    return ", ".join(f"{report.METHOD_LABELS_TEXT[m]} {e:.2f}" for m, e in sorted(found.items()))
+    return ", ".join(f"{report.METHOD_LABELS[m]} {e:.2f}" for m, e in sorted(found.items()))
 
 
 with_embedding = search_rows("allen_cahn", periodic="embedding")

@@ -98,7 +98,7 @@ long = report.long_runs("burgers", profile, seeds[0] if seeds else None, device=
 # %% tags=["remove-input"]
 long_text = (
     "; ".join(
-        report.describe_phases(f"the {report.METHOD_LABELS_TEXT[m]} run", p, r.spec.steps)
+        report.describe_phases(f"the {report.METHOD_LABELS[m]} run", p, r.spec.steps)
         + f" (final error {r.final_error:.2e})"
         for m, r in long.items()
         for p in [report.phase_summary(r).phases]

@@ -25,7 +25,6 @@ from pinnlib.train import build_problem, predict
 BENCHMARKS = ("allen_cahn", "helmholtz", "burgers", "cavity")
 METHODS = ("vanilla", "rba")
 TITLES = BENCHMARK_TITLES
-METHOD_LABELS_TEXT = METHOD_LABELS  # the names figures use, for tables and sentences
 
 #: Network seeds per profile: several at ``cpu`` where claims depend on chance.
 SEEDS = {"ci": (2341,), "cpu": (2341, 2342, 2343), "paper": (2341,)}
@@ -48,12 +47,12 @@ PAPER_TRANSITIONS = {
 
 
 #: RQ1's longer run per profile: the Burgers configuration trained four times longer
-#: with the paper's decay schedule (x0.9 every 5,000 steps). None: the profile's runs
-#: are already the paper's length.
+#: with the paper's decay schedule (x0.9 every 5,000 steps). At ``paper`` no change:
+#: the profile's runs are already the paper's length.
 LONG_RUN = {
     "ci": dict(steps=1200, decay_every=1000),
     "cpu": dict(steps=60_000, decay_every=5000),
-    "paper": None,
+    "paper": {},
 }
 
 
@@ -62,7 +61,7 @@ def long_runs(
 ) -> dict[str, RunRecord]:
     """{method: record} of the longer run of ``problem`` (first seed); at ``paper``,
     where the runs are already the paper's length, the profile's own runs."""
-    settings = LONG_RUN[check_profile(profile)] or {}
+    settings = LONG_RUN[check_profile(profile)]
     seed = seeds(profile)[0] if seed is None else seed
     return {
         m: run(experiment(problem, profile, method=m, seed=seed, **settings), device=device,
@@ -159,7 +158,6 @@ class PhaseSummary:
     phases: PhaseResult
     snr_median: dict[str, float]
     error_rate: dict[str, float]
-    error_at_jump: float | None
 
     @property
     def fastest(self) -> str | None:
@@ -199,9 +197,7 @@ def phase_summary(record: RunRecord) -> PhaseSummary:
             rate[name] = float(slope * 1000)
         else:
             rate[name] = math.nan
-    jump = phases.total_diffusion
-    at_jump = float(np.interp(jump, steps, err)) if jump is not None else None
-    return PhaseSummary(phases, snr_median, rate, at_jump)
+    return PhaseSummary(phases, snr_median, rate)
 
 
 def describe_phases(label: str, phases: PhaseResult, steps: int) -> str:
@@ -361,7 +357,7 @@ def phase_table(summaries: dict[PhaseKey, PhaseSummary]) -> str:
     for (problem, method, seed), s in summaries.items():
         p = s.phases
         rows.append([
-            TITLES[problem], METHOD_LABELS_TEXT[method], str(seed),
+            TITLES[problem], METHOD_LABELS[method], str(seed),
             "-" if p.fitting_end is None else str(p.fitting_end),
             "-" if p.total_diffusion is None else str(p.total_diffusion),
             *(fmt(s.snr_median.get(k), 1) for k in ("fitting", "diffusion", "total diffusion")),
@@ -458,7 +454,7 @@ def _signed(x: float) -> str:
 
 def homogeneity_table(rows: list[dict[str, Any]]) -> str:
     """Markdown table of :func:`homogeneity_rows`."""
-    body = [[r["benchmark"], METHOD_LABELS_TEXT[r["method"]], str(r["seed"]),
+    body = [[r["benchmark"], METHOD_LABELS[r["method"]], str(r["seed"]),
              _signed(r["rho_r"]), _signed(r["rho_phi"]), f"{r['phi_r']:.3f}",
              f"{r['phi']:.3f}", fmt(r["error"])] for r in rows]  # fmt: skip
     headers = ["benchmark", "method", "seed", "rank corr. phi_r vs error",
@@ -474,10 +470,10 @@ def homogeneity_counts(all_runs: AllRuns, rows: list[dict[str, Any]]) -> dict[st
     pairs = list(_pairs(all_runs))
     agree = 0
     for _, _, v, b in pairs:
-        more_uniform = b if final_mean(b, "homogeneity_residual") > final_mean(
-            v, "homogeneity_residual") else v  # fmt: skip
-        other = v if more_uniform is b else b
-        agree += more_uniform.final_error < other.final_error
+        uniform, other = (b, v) if final_mean(b, "homogeneity_residual") > final_mean(
+            v, "homogeneity_residual"
+        ) else (v, b)  # fmt: skip
+        agree += int(uniform.final_error < other.final_error)
     if negative >= 0.75 * n and agree >= 0.75 * len(pairs):
         verdict = ("The executed runs **support** the claim: in most runs the error falls as "
                    "the residuals become more uniform, and between the two methods the more "
@@ -578,7 +574,7 @@ def compression_changes(
             c = compression_change(r, jump if across == "jump" else None)
             if c is None:
                 continue
-            label = f"{TITLES[problem]}, {METHOD_LABELS_TEXT[method]}, seed {seed}"
+            label = f"{TITLES[problem]}, {METHOD_LABELS[method]}, seed {seed}"
             out[label] = {
                 "method": method,
                 "benchmark": TITLES[problem],
