@@ -1,10 +1,10 @@
 """How fast is a training step? Nested autograd against the Taylor-mode fast path.
 
 ``python -m pinnlib bench`` times one full Adam step (residual and condition losses,
-backward pass, parameter update) of the Allen-Cahn benchmark at the paper's
+backward pass, parameter update) of a benchmark (Allen-Cahn by default) at the paper's
 6 x 128 network, in one process, for
 
-* ``autograd``: nested ``torch.autograd.grad`` (:func:`pinnlib.nn.autograd_derivatives`);
+* ``autograd``: nested ``torch.autograd.grad`` (:func:`pinnlib.nn.autograd_fields`);
 * ``taylor``: the jets of the fast path, eager;
 * ``taylor+compile``: the same under ``torch.compile`` (compile time reported apart),
 
@@ -13,6 +13,13 @@ and reports the median milliseconds per step over ``steps`` repeats after
 allocates beyond what is held before it (CUDA: ``torch.cuda.max_memory_allocated``;
 CPU: the allocation events of ``torch.profiler``, which see every tensor the
 step allocates). PAPER.md lists the same comparison on an H100.
+
+It also reports what bounds the ratio: the matrix-multiply FLOPs of one step (counted
+by ``torch.profiler``) and the *matmul floor*, those FLOPs divided by the throughput this
+machine reaches on the step's typical product, an (N x width) by (width x width) matrix
+multiply, measured in the same run. No implementation of a variant's arithmetic can be
+faster than its floor, so ``autograd ms / taylor floor ms`` bounds the speed-up any
+Taylor-mode step can reach over the measured autograd step.
 """
 
 from __future__ import annotations
@@ -49,14 +56,21 @@ class Timing:
     ms_max: float
     peak_mib: float
     first_step_s: float
+    gflop: float = float("nan")
+    floor_ms: float = float("nan")
 
 
 def bench_spec(
-    points: int, width: int = 128, depth: int = 6, dtype: str = "float32", **overrides: object
+    points: int,
+    width: int = 128,
+    depth: int = 6,
+    dtype: str = "float32",
+    problem: str = "allen_cahn",
+    **overrides: object,
 ) -> RunSpec:
-    """The Allen-Cahn run a benchmark step belongs to (paper network, ``points`` points)."""
+    """The run a benchmark step belongs to (paper network, ``points`` collocation points)."""
     return RunSpec(
-        problem="allen_cahn",
+        problem=problem,
         problem_args={"n_collocation": points},
         width=width,
         depth=depth,
@@ -104,6 +118,25 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+
+
+def _cpu_profile(trainer: Trainer) -> tuple[int, float]:
+    """(peak bytes allocated, matmul FLOPs) of one step, from one ``torch.profiler`` run."""
+    with (
+        _quiet_stderr(),
+        profile(activities=[ProfilerActivity.CPU], profile_memory=True, with_flops=True) as prof,
+    ):
+        adam_step(trainer)
+    flops = sum(e.flops for e in prof.key_averages() if e.key in MATMUL_OPS)
+    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    live = peak = 0
+    for event in sorted(events, key=lambda e: e.start_ns()):
+        live += event.nbytes()
+        peak = max(peak, live)
+    return peak, float(flops)
+
+
 def peak_step_memory(trainer: Trainer) -> int:
     """Bytes a step allocates at its peak beyond the memory held before it."""
     if trainer.device.type == "cuda":
@@ -113,14 +146,33 @@ def peak_step_memory(trainer: Trainer) -> int:
         adam_step(trainer)
         torch.cuda.synchronize(trainer.device)
         return torch.cuda.max_memory_allocated(trainer.device) - before
-    with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        adam_step(trainer)
-    events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
-    live = peak = 0
-    for event in sorted(events, key=lambda e: e.start_ns()):
-        live += event.nbytes()
-        peak = max(peak, live)
-    return peak
+    return _cpu_profile(trainer)[0]
+
+
+def step_matmul_flops(trainer: Trainer) -> float:
+    """Floating-point operations of the matrix multiplies of one step (``torch.profiler``)."""
+    return _cpu_profile(trainer)[1]
+
+
+def matmul_throughput(
+    points: int,
+    width: int,
+    device: str | torch.device = "cpu",
+    dtype: str = "float32",
+    repeats: int = 20,
+) -> float:
+    """FLOP/s of an (points x width) by (width x width) product on ``device`` (median time)."""
+    device = torch.device(device)
+    a = torch.randn(points, width, device=device, dtype=getattr(torch, dtype))
+    w = torch.randn(width, width, device=device, dtype=a.dtype)
+    times = []
+    for _ in range(repeats + 3):
+        _sync(device)
+        start = time.perf_counter()
+        torch.nn.functional.linear(a, w)
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return 2 * points * width * width / statistics.median(times[3:])
 
 
 def run_bench(
@@ -132,9 +184,11 @@ def run_bench(
     width: int = 128,
     depth: int = 6,
     dtype: str = "float32",
+    problem: str = "allen_cahn",
     log=print,
 ) -> list[Timing]:
-    """Time every variant at every number of points; ``log`` gets one line per result."""
+    """Time every variant at every number of points; ``log`` gets one line per result and,
+    where both autograd and the eager Taylor path ran, the bound line (:func:`bound_line`)."""
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         raise ValueError(f"unknown variant(s) {sorted(unknown)}; choose from {list(VARIANTS)}")
@@ -142,41 +196,72 @@ def run_bench(
         raise ValueError("steps and warmup must be at least 1")
     results = []
     for n in points:
+        throughput = matmul_throughput(n, width, device, dtype)
         for variant in variants:
-            spec = bench_spec(n, width, depth, dtype, **VARIANTS[variant])
+            spec = bench_spec(n, width, depth, dtype, problem, **VARIANTS[variant])
             trainer = Trainer(spec, device=device)
             first, times = step_seconds(trainer, steps, warmup)
             peak = peak_step_memory(trainer)
+            flops = step_matmul_flops(trainer) or float("nan")  # 0: ops hidden by a compiler
             ms = [1e3 * t for t in times]
-            row = Timing(variant, n, statistics.median(ms), min(ms), max(ms), peak / 2**20, first)
+            row = Timing(
+                variant, n, statistics.median(ms), min(ms), max(ms), peak / 2**20, first,
+                gflop=flops / 1e9, floor_ms=1e3 * flops / throughput,
+            )  # fmt: skip
             results.append(row)
             log(format_row(row, results))
             del trainer
+        line = bound_line(n, results)
+        if line:
+            log(line)
     return results
 
 
-def _baseline(row: Timing, results: list[Timing]) -> Timing | None:
+def _row(variant: str, points: int, results: list[Timing]) -> Timing | None:
     for r in results:
-        if r.points == row.points and r.variant == "autograd":
+        if r.points == points and r.variant == variant:
             return r
     return None
 
 
+def speedup_bound(points: int, results: list[Timing]) -> float | None:
+    """autograd ms / the eager Taylor step's matmul floor: the most any Taylor-mode step
+    (same arithmetic, any implementation) can gain over the measured autograd step."""
+    base, taylor = _row("autograd", points, results), _row("taylor", points, results)
+    if base is None or taylor is None or not taylor.floor_ms > 0:
+        return None
+    return base.ms / taylor.floor_ms
+
+
+def bound_line(points: int, results: list[Timing]) -> str | None:
+    bound = speedup_bound(points, results)
+    if bound is None:
+        return None
+    base, taylor = _row("autograd", points, results), _row("taylor", points, results)
+    return (
+        f"{'':15s} {points:7d}  bound: the Taylor step's matmuls ({taylor.gflop:.2f} GFLOP, "
+        f"autograd's {base.gflop:.2f}) take at least {taylor.floor_ms:.1f} ms here, so no "
+        f"Taylor-mode step can beat autograd's {base.ms:.1f} ms by more than {bound:.2f}x"
+    )
+
+
 def format_row(row: Timing, results: list[Timing]) -> str:
-    base = _baseline(row, results)
+    base = _row("autograd", row.points, results)
     ratio = f"{base.ms / row.ms:5.2f}x" if base else "   - "
     mem = f"{row.peak_mib / base.peak_mib:5.2f}x" if base else "   - "
     return (
         f"{row.variant:15s} {row.points:7d}  {row.ms:9.1f} ms  [{row.ms_min:.1f}, {row.ms_max:.1f}]"
         f"  speed-up {ratio}  peak {row.peak_mib:8.1f} MiB ({mem})"
+        f"  matmul {row.gflop:6.2f} GFLOP, floor {row.floor_ms:7.1f} ms"
         f"  first step {row.first_step_s:.1f} s"
     )
 
 
-def header(device: str, steps: int, warmup: int) -> str:
+def header(device: str, steps: int, warmup: int, problem: str = "allen_cahn") -> str:
     return (
-        f"Allen-Cahn training step, median of {steps} after {warmup} warm-up; device {device}, "
+        f"{problem} training step, median of {steps} after {warmup} warm-up; device {device}, "
         f"torch {torch.__version__}, {torch.get_num_threads()} threads\n"
         f"{'variant':15s} {'points':>7s}  {'ms/step':>12s}  [min, max]  "
-        f"speed-up vs autograd, peak step memory (vs autograd), first step (compile)"
+        f"speed-up vs autograd, peak step memory (vs autograd), matrix-multiply FLOPs and "
+        f"their floor at this machine's measured matmul throughput, first step (compile)"
     )

@@ -39,6 +39,17 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _problem_name(text: str) -> str:
+    from pinnlib.problems import PROBLEMS
+
+    name = text.replace("-", "_")
+    if name not in PROBLEMS:
+        raise argparse.ArgumentTypeError(
+            f"unknown benchmark {text!r}; choose from {', '.join(sorted(PROBLEMS))}"
+        )
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pinnlib.problems import PROBLEMS
 
@@ -101,8 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     from pinnlib.bench import VARIANTS
 
     bench = sub.add_parser(
-        "bench", help="time an Allen-Cahn training step: nested autograd vs the Taylor fast path"
+        "bench", help="time a training step: nested autograd vs the Taylor fast path"
     )
+    bench.add_argument(
+        "--problem", type=_problem_name, default="allen_cahn",
+        help=f"benchmark whose step is timed (default allen_cahn): {', '.join(sorted(PROBLEMS))}",
+    )  # fmt: skip
     bench.add_argument(
         "--points", type=_positive_int, nargs="+", default=[4096, 25_600],
         help="collocation points (default 4096 25600)",
@@ -203,8 +218,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     size = dict(width=16, depth=2) if args.quick else dict(width=128, depth=6)
     points = (256,) if args.quick else tuple(args.points)
     steps, warmup = (2, 1) if args.quick else (args.steps, args.warmup)
-    print(header(device, steps, warmup), flush=True)
-    run_bench(points, steps, warmup, device, variants, dtype=args.dtype, **size)
+    print(header(device, steps, warmup, args.problem), flush=True)
+    run_bench(
+        points, steps, warmup, device, variants, dtype=args.dtype, problem=args.problem, **size
+    )
     if args.diagnostics:
         from pinnlib.diagnostics.bench import bench_diagnostics
 

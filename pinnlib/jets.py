@@ -7,7 +7,7 @@ Two ways to get the input derivatives a PDE residual needs:
   layer, so value and derivatives come out of one forward pass and the
   parameter gradient needs a single first-order backward pass (which also keeps
   the step compatible with ``torch.compile``);
-* the reference path, :func:`autograd_derivatives`: nested
+* the reference path, :func:`pinnlib.nn.autograd_fields`: nested
   ``torch.autograd.grad`` calls, the way most PINN codes (and the paper's
   authors) do it. Tests check the two agree to round-off.
 

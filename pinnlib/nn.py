@@ -2,8 +2,9 @@
 
 ``model(x, derivatives=[multi-indices])`` returns the value and the requested
 input derivatives from one forward pass, in Taylor mode (the jet rules are in
-:mod:`pinnlib.jets`); :func:`autograd_derivatives` is the reference path by nested
-``torch.autograd.grad``. Tests check the two agree to round-off.
+:mod:`pinnlib.jets`); :func:`autograd_fields` (and :func:`autograd_derivatives`, every
+output column) is the reference path by nested ``torch.autograd.grad``, differentiating
+only what the residual needs. Tests check the two agree to round-off.
 
 Models: :class:`MLP` (tanh, Xavier-normal), :class:`ModifiedMLP` (Wang, Teng &
 Perdikaris 2021), each optionally behind input embeddings
@@ -13,7 +14,7 @@ Perdikaris 2021), each optionally behind input embeddings
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -291,31 +292,43 @@ ARCHITECTURES: dict[str, type[Network]] = {"mlp": MLP, "modified_mlp": ModifiedM
 
 
 # -- the reference path -----------------------------------------------------------------------
-def autograd_derivatives(
-    model: nn.Module, x: Tensor, derivatives: Sequence[MultiIndex]
-) -> dict[MultiIndex, Tensor]:
-    """Reference path: the same derivatives by nested ``torch.autograd.grad``.
+def autograd_fields(
+    model: nn.Module, x: Tensor, wanted: Iterable[tuple[int, MultiIndex]]
+) -> dict[tuple[int, MultiIndex], Tensor]:
+    """Reference path: the (output column, multi-index) fields in ``wanted`` by nested
+    ``torch.autograd.grad``, each of shape (N,), the way a hand-written PINN code gets them.
 
-    One ``grad`` call per output column per differentiated multi-index (the full
-    input gradient is reused for all its children: u -> (u_t, u_x), u_x -> u_xx);
-    the graph is kept (``create_graph=True``) so a loss built from the result
-    can be backpropagated.
+    Only the columns and sub-multi-indices the wanted fields need are differentiated,
+    one ``grad`` call per differentiated (column, multi-index) whose full input gradient
+    is reused for all its children (u -> (u_t, u_x), u_x -> u_xx). The graph is kept
+    (``create_graph=True``) so a loss built from the result can be backpropagated.
     """
     x = x.detach().requires_grad_(True)
     u = model(x)
+    wanted = list(wanted)
+    out: dict[tuple[int, MultiIndex], Tensor] = {}
+    for column in sorted({col for col, _ in wanted}):
+        out[(column, ())] = u[:, column]
+        gradients: dict[MultiIndex, Tensor] = {}
+        for index in closure(m for col, m in wanted if col == column)[1:]:
+            parent = index[:-1]
+            if parent not in gradients:
+                f = out[(column, parent)]
+                gradients[parent] = torch.autograd.grad(f.sum(), x, create_graph=True)[0]
+            out[(column, index)] = gradients[parent][:, index[-1]]
+    return {key: out[(key[0], tuple(sorted(key[1])))] for key in wanted}
+
+
+def autograd_derivatives(
+    model: nn.Module, x: Tensor, derivatives: Sequence[MultiIndex]
+) -> dict[MultiIndex, Tensor]:
+    """Reference path for every output column: {multi-index: (N, out)}, value included
+    (:func:`autograd_fields` over all columns; the counterpart of ``model(x, derivatives=...)``).
+    """
+    columns = model(x).shape[1]
     indices = closure(derivatives)
-    out: dict[MultiIndex, Tensor] = {(): u}
-    gradients: dict[MultiIndex, list[Tensor]] = {}
-    for index in indices[1:]:
-        parent = index[:-1]
-        if parent not in gradients:
-            f = out[parent]
-            gradients[parent] = [
-                torch.autograd.grad(f[:, j].sum(), x, create_graph=True)[0]
-                for j in range(f.shape[1])
-            ]
-        out[index] = torch.stack([g[:, index[-1]] for g in gradients[parent]], dim=1)
-    return out
+    fields = autograd_fields(model, x, [(c, m) for m in indices for c in range(columns)])
+    return {m: torch.stack([fields[(c, m)] for c in range(columns)], dim=1) for m in indices}
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -333,6 +346,7 @@ __all__ = [
     "Network",
     "PeriodicEmbedding",
     "autograd_derivatives",
+    "autograd_fields",
     "closure",
     "elementwise_jet",
     "parameter_count",

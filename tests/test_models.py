@@ -14,6 +14,7 @@ from pinnlib.nn import (
     ModifiedMLP,
     PeriodicEmbedding,
     autograd_derivatives,
+    autograd_fields,
     closure,
     parameter_count,
     product_jet,
@@ -64,6 +65,22 @@ def test_fast_path_matches_autograd_up_to_third_order(arch, embedding):
     model = random_model(arch, embedding, out_dim=2)
     x = random_points()
     assert_jets_agree(model(x, derivatives=UP_TO_3), autograd_derivatives(model, x, UP_TO_3))
+
+
+def test_reference_path_differentiates_only_the_wanted_fields(monkeypatch):
+    model = random_model("mlp", "none", out_dim=2)
+    x = random_points()
+    wanted = [(0, (0, 0, 0)), (1, (1,)), (0, (0,))]
+    calls = []
+    grad = torch.autograd.grad
+    monkeypatch.setattr(torch.autograd, "grad", lambda *a, **k: calls.append(1) or grad(*a, **k))
+    fields = autograd_fields(model, x, wanted)
+    # column 0: u -> u_0 -> u_00 -> u_000 (three grad calls); column 1: p -> p_1 (one)
+    assert len(calls) == 4
+    monkeypatch.setattr(torch.autograd, "grad", grad)
+    every = autograd_derivatives(model, x, [(0, 0, 0), (1,)])
+    for column, index in wanted:
+        assert torch.equal(fields[(column, index)], every[index][:, column])
 
 
 @pytest.mark.parametrize("embedding", ["none", "periodic+fourier"])

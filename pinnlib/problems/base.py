@@ -21,7 +21,7 @@ import torch
 from scipy.stats import qmc
 from torch import Tensor, nn
 
-from pinnlib.nn import MultiIndex, autograd_derivatives
+from pinnlib.nn import MultiIndex, autograd_fields
 
 
 @dataclass
@@ -178,11 +178,11 @@ class Problem:
         """
         coordinates = {c: x[:, i] for i, c in enumerate(self.input_names)}
         parsed = {key: self.parse(key) for key in keys if key not in coordinates}
-        indices = sorted({m for _, m in parsed.values()}, key=lambda m: (len(m), m))
         if autograd:
-            jet = autograd_derivatives(model, x, indices)
-        else:
-            jet = model(x, derivatives=indices)
+            values = autograd_fields(model, x, parsed.values())
+            return {**coordinates, **{key: values[field] for key, field in parsed.items()}}
+        indices = sorted({m for _, m in parsed.values()}, key=lambda m: (len(m), m))
+        jet = model(x, derivatives=indices)
         return {**coordinates, **{key: jet[m][:, col] for key, (col, m) in parsed.items()}}
 
     def residual_at(self, model: nn.Module, x: Tensor, autograd: bool = False) -> Tensor:
