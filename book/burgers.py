@@ -89,7 +89,7 @@ fields = {m: report.grid_fields(r)[2] for m, r in records.items()}
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
 # {glue:text}`burgers_err_vanilla:.2e` for vanilla training and
-# {glue:text}`burgers_err_rba:.2e` with RBA: {glue:md}`burgers_finding`.
+# {glue:text}`burgers_err_rba:.2e` with RBA: {glue:md}`burgers_finding:myst`.
 # {numref}`fig-burgers-fields` shows where the error of the first seed sits.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: the absolute error of each network."}}
@@ -140,7 +140,7 @@ glue("burgers_phases", Markdown("; ".join(
 )), display=False)  # fmt: skip
 
 # %% [markdown]
-# At this profile {glue:md}`burgers_phases`. The detector is deliberately conservative:
+# At this profile {glue:md}`burgers_phases:myst`. The detector is deliberately conservative:
 # a boundary must be a level shift of at least half a decade that persists over 10
 # logged points and stands six noise levels above the local point-to-point scatter of
 # the logged SNR (never less than 0.75 of the scatter of the whole history). For an RBA

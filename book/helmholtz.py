@@ -73,7 +73,7 @@ report.glue_error_findings("helm", runs)
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
 # {glue:text}`helm_err_vanilla:.2e` for vanilla training and {glue:text}`helm_err_rba:.2e`
-# with RBA: {glue:md}`helm_finding`. {numref}`fig-helmholtz-fields` shows the solution of
+# with RBA: {glue:md}`helm_finding:myst`. {numref}`fig-helmholtz-fields` shows the solution of
 # the first seed.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-fields", "caption": "Top: the exact solution and the two trained networks over $(x, y)$ (first seed). Bottom: absolute error of each network."}}

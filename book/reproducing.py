@@ -99,7 +99,7 @@ Markdown("\n".join(lines) + f"\n\nTotal per profile: {summary or 'no runs record
 #
 # Rendering from the cache is fast; training is not. Every run record stores its own
 # training time and the machine it ran on. The runs behind this profile's chapters (all
-# benchmarks, both methods, every seed):
+# benchmarks, both methods, every seed, and RQ1's longer runs):
 
 # %% tags=["remove-input"]
 costs = report.training_costs(profile, seeds)

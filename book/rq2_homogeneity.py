@@ -84,7 +84,7 @@ glue("rq2_verdict", Markdown(counts["verdict"]), display=False)
 # {glue:text}`rq2_positive` it clearly rises (above $+0.3$). Of the
 # {glue:text}`rq2_pairs` pairs of runs from the same seed, the run with the more uniform
 # final residual ends with the lower error in {glue:text}`rq2_agree`.
-# {glue:md}`rq2_verdict`
+# {glue:md}`rq2_verdict:myst`
 #
 # A correlation over one run's history is a weak test: error and homogeneity both change
 # with the step, so any two monotone trends correlate. The comparison between methods at

@@ -84,11 +84,11 @@ glue("rq3_verdict", Markdown(counts["verdict"]), display=False)
 # ## Finding
 #
 # RBA ends with the lower geometric-mean error on {glue:text}`rq3_better` of
-# {glue:text}`rq3_benchmarks` benchmarks ({glue:md}`rq3_better_names`). Of the
+# {glue:text}`rq3_benchmarks` benchmarks ({glue:md}`rq3_better_names:myst`). Of the
 # {glue:text}`rq3_pairs` seed pairs, the RBA run jumps into total diffusion before the
 # vanilla run (or jumps where vanilla never does) in {glue:text}`rq3_sooner`, and ends
 # with the more uniform residual (higher final $\phi_r$) in {glue:text}`rq3_uniform`.
-# {glue:md}`rq3_verdict`
+# {glue:md}`rq3_verdict:myst`
 #
 # The paper's comparison is at 300,000 steps with a $6 \times 128$ network; the benchmark
 # chapters set this profile's numbers beside the paper's.

@@ -99,7 +99,7 @@ for key in ("runs", "compressed", "kde_compressed", "saturated", "deeper_less"):
 # falls across it in {glue:text}`rq4_compressed`, the mean saturation share rises in
 # {glue:text}`rq4_saturated`, and, of the runs that lose entropy, the entropy change
 # grows with depth (deeper layers lose less; positive rank correlation with the layer
-# index) in {glue:text}`rq4_deeper_less`. {glue:md}`rq4_verdict`
+# index) in {glue:text}`rq4_deeper_less`. {glue:md}`rq4_verdict:myst`
 #
 # Over the whole run, from the start of diffusion to the end of training, the mean
 # binned entropy falls in {glue:text}`rq4_training_compressed` of

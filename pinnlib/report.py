@@ -49,9 +49,14 @@ PAPER_TRANSITIONS = {
 #: RQ1's longer run per profile: the Burgers configuration trained four times longer
 #: with the paper's decay schedule (x0.9 every 5,000 steps). At ``paper`` no change:
 #: the profile's runs are already the paper's length.
-LONG_RUN = {
-    "ci": dict(steps=1200, decay_every=1000),
-    "cpu": dict(steps=60_000, decay_every=5000),
+#: The longer runs of RQ1, per profile: {benchmark: spec overrides} (first seed, both
+#: methods). At ``paper`` the profile's own runs are already the paper's length.
+LONG_RUN: dict[str, dict[str, dict[str, int]]] = {
+    "ci": {p: dict(steps=1200, decay_every=1000) for p in ("burgers", "allen_cahn")},
+    "cpu": {
+        "burgers": dict(steps=60_000, decay_every=5000),
+        "allen_cahn": dict(steps=40_000, decay_every=5000),
+    },
     "paper": {},
 }
 
@@ -61,13 +66,85 @@ def long_runs(
 ) -> dict[str, RunRecord]:
     """{method: record} of the longer run of ``problem`` (first seed); at ``paper``,
     where the runs are already the paper's length, the profile's own runs."""
-    settings = LONG_RUN[check_profile(profile)]
+    longer = LONG_RUN[check_profile(profile)]
+    if profile != "paper" and problem not in longer:
+        raise ValueError(
+            f"no longer run of {problem!r} at profile {profile!r}; there are: {sorted(longer)}"
+        )
+    settings = longer.get(problem, {})
     seed = seeds(profile)[0] if seed is None else seed
     return {
         m: run(experiment(problem, profile, method=m, seed=seed, **settings), device=device,
                progress=progress)
         for m in METHODS
     }  # fmt: skip
+
+
+@dataclass
+class ErrorFall:
+    """The steepest fall of the error over ``span`` steps, with the SNR and phi_r around it.
+
+    ``snr_*`` and ``phi_r_*`` are medians over the ``span`` steps before ``start`` and
+    after ``end`` (nan where the history is too short).
+    """
+
+    start: int
+    end: int
+    error_start: float
+    error_end: float
+    snr_before: float
+    snr_after: float
+    phi_r_before: float
+    phi_r_after: float
+
+
+def steepest_fall(record: RunRecord, span: int = 5000) -> ErrorFall | None:
+    """Where log10 of the error falls most between two logged steps ``span`` apart
+    (after the fitting phase's first 300 steps; the earliest of equal falls); None if the
+    run is shorter than that."""
+    h = record.history
+    steps, err = np.asarray(h["step"]), np.asarray(h["error"], dtype=float)
+    best, best_drop = None, -math.inf
+    for i in np.flatnonzero(steps >= FITTING_STEPS):
+        j = int(np.searchsorted(steps, steps[i] + span))
+        if j >= len(steps):
+            break
+        drop = np.log10(err[i] / err[j]) if err[i] > 0 and err[j] > 0 else -math.inf
+        if drop > best_drop + 1e-9:  # the earliest of equal falls
+            best, best_drop = (i, j), drop
+    if best is None:
+        return None
+    i, j = best
+    start, end = int(steps[i]), int(steps[j])
+
+    def median(key: str, lo: int, hi: int) -> float:
+        inside = (steps >= lo) & (steps <= hi) & np.isfinite(h[key])
+        return float(np.median(h[key][inside])) if inside.sum() >= 3 else math.nan
+
+    return ErrorFall(
+        start, end, float(err[i]), float(err[j]),
+        median("snr", start - span, start - 1), median("snr", end + 1, end + span),
+        median("homogeneity_residual", start - span, start - 1),
+        median("homogeneity_residual", end + 1, end + span),
+    )  # fmt: skip
+
+
+def describe_fall(label: str, fall: ErrorFall | None) -> str:
+    """A sentence on :func:`steepest_fall` of one run."""
+    if fall is None:
+        return f"{label} is too short to look for a fall of its error"
+    text = (
+        f"{label}'s error falls most steeply between steps {fall.start:,} and {fall.end:,}, "
+        f"from {fall.error_start:.3g} to {fall.error_end:.3g} "
+        f"({fall.error_start / fall.error_end:.1f} times lower)"
+    )
+    if math.isfinite(fall.snr_before) and math.isfinite(fall.snr_after):
+        text += (
+            f"; the median SNR is {fall.snr_before:.2g} over the same number of steps before "
+            f"and {fall.snr_after:.2g} after, and $\\phi_r$ {fall.phi_r_before:.2f} before "
+            f"and {fall.phi_r_after:.2f} after"
+        )
+    return text
 
 
 #: Steps the paper's fitting phase lasts at most ("the first few hundred").
@@ -210,7 +287,7 @@ def describe_phases(label: str, phases: PhaseResult, steps: int) -> str:
     total = (
         f"shows a jump into total diffusion at step {phases.total_diffusion}"
         if phases.total_diffusion is not None
-        else f"shows no jump into total diffusion within {steps} steps"
+        else f"shows no jump into total diffusion within {steps:,} steps"
     )
     return f"{label} {fit}, and {total}"
 
@@ -636,26 +713,36 @@ def compression_counts(changes: dict[str, dict[str, np.ndarray]]) -> dict[str, A
 def training_costs(profile: str, seed_list: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """What training every run of ``profile`` cost, read from the cached records (no training).
 
-    One row per benchmark, method and seed; ``seconds`` is None for a run not in the cache.
+    One row per benchmark, method and seed, then one per longer run of RQ1 (first seed);
+    ``seconds`` is None for a run not in the cache.
     """
     from pinnlib.experiments import record_path
     from pinnlib.records import CorruptRecord, read_record
 
+    seed_list = tuple(seed_list or seeds(profile))
+    runs = [
+        (TITLES[problem], method, seed, experiment(problem, profile, method=method, seed=seed))
+        for problem in BENCHMARKS
+        for seed in seed_list
+        for method in METHODS
+    ]
+    runs += [
+        (f"{TITLES[problem]} (longer, RQ1)", method, seed_list[0],
+         experiment(problem, profile, method=method, seed=seed_list[0], **settings))
+        for problem, settings in LONG_RUN[check_profile(profile)].items()
+        for method in METHODS
+    ]  # fmt: skip
     rows = []
-    for problem in BENCHMARKS:
-        for seed in seed_list or seeds(profile):
-            for method in METHODS:
-                spec = experiment(problem, profile, method=method, seed=seed)
-                row = {"benchmark": TITLES[problem], "method": method, "seed": seed,
-                       "seconds": None, "steps_per_second": None, "device": "",
-                       "threads": ""}  # fmt: skip
-                try:
-                    info = read_record(record_path(spec)).info
-                except CorruptRecord:
-                    rows.append(row)
-                    continue
-                prov = info["provenance"]
-                row.update(seconds=info["train_seconds"], steps_per_second=info["steps_per_second"],
-                           device=prov["device_name"], threads=prov["threads"])  # fmt: skip
-                rows.append(row)
+    for label, method, seed, spec in runs:
+        row = {"benchmark": label, "method": method, "seed": seed, "seconds": None,
+               "steps_per_second": None, "device": "", "threads": ""}  # fmt: skip
+        try:
+            info = read_record(record_path(spec)).info
+        except CorruptRecord:
+            rows.append(row)
+            continue
+        prov = info["provenance"]
+        row.update(seconds=info["train_seconds"], steps_per_second=info["steps_per_second"],
+                   device=prov["device_name"], threads=prov["threads"])  # fmt: skip
+        rows.append(row)
     return rows

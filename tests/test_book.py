@@ -108,6 +108,16 @@ def test_book_builds_without_warnings_at_ci_profile(built_book):
         )
         images = re.findall(r'<img[^>]+src="([^"]+)"', page)
         assert len(images) >= figures, f"{name}: {figures} figures executed, {len(images)} shown"
+        tables = sum(
+            bool(re.search(r"^\|[-:| ]+\|$", o["data"].get("text/markdown", ""), re.M))
+            for c in executed.cells
+            for o in c.get("outputs", [])
+            if "data" in o and "scrapbook" not in o.get("metadata", {})
+        )
+        shown = page.count("<table")
+        assert shown >= tables, f"{name}: {tables} Markdown tables executed, {shown} rendered"
+        prose = re.sub(r"<pre.*?</pre>", "", page, flags=re.S)
+        assert not re.search(r"\$\\[A-Za-z]", prose), f"{name}: unrendered $\\...$ math"
         assert "Traceback" not in page
         assert "mybinder.org/v2/gh/" in page and "colab.research.google.com" in page, name
         assert "https://github.com/" in page, f"{name}: no repository button"

@@ -143,7 +143,9 @@ def test_benchmark_runs_grid_fields_and_costs(tmp_path, monkeypatch):
     fig = plots.plot_run_fields({"vanilla": record}, ("x", "y"))
     assert [a.get_title() for a in fig.get_axes()[:2]] == ["u: reference", "u: vanilla"]
     costs = report.training_costs("ci")
-    assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci"))
+    n_long = 2 * len(report.LONG_RUN["ci"])
+    assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci")) + n_long
+    assert costs[-1]["benchmark"].endswith("(longer, RQ1)")
     assert all(c["seconds"] is None for c in costs)  # the 5-step run is not a ci-profile run
     with pytest.raises(ValueError, match="unknown profile"):
         report.seeds("gpu")
@@ -199,3 +201,22 @@ def test_rba_verdict_names_what_fails_and_what_is_untested():
     verdict = counts["verdict"]
     assert "**in part**" in verdict and "but not a lower error" in verdict
     assert "cannot be tested here" in verdict and "lid-driven cavity" in verdict
+
+
+def test_steepest_fall_finds_the_fast_decay_after_the_jump():
+    record = fake_record(jump=20_000)
+    fall = report.steepest_fall(record, span=5000)
+    assert (fall.start, fall.end) == (20_000, 25_000)
+    assert fall.error_start / fall.error_end == pytest.approx(10 ** (2 * 5000 / 30_000))
+    assert fall.snr_before < 0.1 and fall.snr_after > 1
+    assert fall.phi_r_after > fall.phi_r_before
+    text = report.describe_fall("the run", fall)
+    assert "between steps 20,000 and 25,000" in text and "(2.2 times lower)" in text
+    assert report.steepest_fall(record, span=60_000) is None
+    assert "too short" in report.describe_fall("the run", None)
+
+
+def test_long_runs_name_the_benchmarks_they_have():
+    with pytest.raises(ValueError, match="no longer run of 'cavity' at profile 'cpu'"):
+        report.long_runs("cavity", "cpu")
+    assert set(report.LONG_RUN["ci"]) == set(report.LONG_RUN["cpu"]) == {"burgers", "allen_cahn"}
