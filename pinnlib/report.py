@@ -118,6 +118,8 @@ def steepest_fall(record: RunRecord, span: int = 5000) -> ErrorFall | None:
     start, end = int(steps[i]), int(steps[j])
 
     def median(key: str, lo: int, hi: int) -> float:
+        if key not in h:  # a run logged without this monitor
+            return math.nan
         inside = (steps >= lo) & (steps <= hi) & np.isfinite(h[key])
         return float(np.median(h[key][inside])) if inside.sum() >= 3 else math.nan
 
