@@ -94,9 +94,8 @@ glue("rq1_verdict", Markdown(counts["verdict"]), display=False)
 # shows them again.
 
 # %%
-LONG = ("burgers", "allen_cahn")
 first = seeds[0] if seeds else None
-long = {p: report.long_runs(p, profile, first, device=device) for p in LONG}
+long = {p: report.long_runs(p, profile, first, device=device) for p in report.LONG_BENCHMARKS}
 
 # %% tags=["remove-input"]
 for p, records in long.items():

@@ -49,10 +49,13 @@ PAPER_TRANSITIONS = {
 #: RQ1's longer run per profile: the Burgers configuration trained four times longer
 #: with the paper's decay schedule (x0.9 every 5,000 steps). At ``paper`` no change:
 #: the profile's runs are already the paper's length.
-#: The longer runs of RQ1, per profile: {benchmark: spec overrides} (first seed, both
-#: methods). At ``paper`` the profile's own runs are already the paper's length.
+#: The benchmarks RQ1 also trains for longer (first seed, both methods).
+LONG_BENCHMARKS = ("burgers", "allen_cahn")
+
+#: Their longer runs per profile: {benchmark: spec overrides}. At ``paper`` the
+#: profile's own runs are already the paper's length.
 LONG_RUN: dict[str, dict[str, dict[str, int]]] = {
-    "ci": {p: dict(steps=1200, decay_every=1000) for p in ("burgers", "allen_cahn")},
+    "ci": {p: dict(steps=1200, decay_every=1000) for p in LONG_BENCHMARKS},
     "cpu": {
         "burgers": dict(steps=60_000, decay_every=5000),
         "allen_cahn": dict(steps=40_000, decay_every=5000),
@@ -147,6 +150,24 @@ def describe_fall(label: str, fall: ErrorFall | None) -> str:
             f"and {fall.phi_r_after:.2f} after"
         )
     return text
+
+
+def sooner_falls(long: dict[str, dict[str, RunRecord]], span: int = 5000) -> dict[str, Any]:
+    """In how many longer-run pairs ({benchmark: {method: record}}) RBA's steepest fall of
+    the error (:func:`steepest_fall`) starts before vanilla's; "text" names the steps."""
+    clauses, sooner, pairs = [], 0, 0
+    for problem, records in long.items():
+        falls = {m: steepest_fall(r, span) for m, r in records.items()}
+        if falls.get("vanilla") is None or falls.get("rba") is None:
+            clauses.append(f"{TITLES[problem]}: the runs are too short")
+            continue
+        pairs += 1
+        sooner += int(falls["rba"].start < falls["vanilla"].start)
+        clauses.append(
+            f"{TITLES[problem]}: step {falls['vanilla'].start:,} without RBA, "
+            f"{falls['rba'].start:,} with it"
+        )
+    return {"text": "; ".join(clauses) or "no longer runs", "sooner": sooner, "pairs": pairs}
 
 
 #: Steps the paper's fitting phase lasts at most ("the first few hundred").

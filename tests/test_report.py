@@ -219,4 +219,16 @@ def test_steepest_fall_finds_the_fast_decay_after_the_jump():
 def test_long_runs_name_the_benchmarks_they_have():
     with pytest.raises(ValueError, match="no longer run of 'cavity' at profile 'cpu'"):
         report.long_runs("cavity", "cpu")
-    assert set(report.LONG_RUN["ci"]) == set(report.LONG_RUN["cpu"]) == {"burgers", "allen_cahn"}
+    assert set(report.LONG_RUN["ci"]) == set(report.LONG_RUN["cpu"]) == set(report.LONG_BENCHMARKS)
+
+
+def test_sooner_falls_compares_where_the_steepest_falls_start():
+    long = {
+        "burgers": {"vanilla": fake_record(jump=30_000), "rba": fake_record("rba", jump=20_000)},
+        "allen_cahn": {"vanilla": fake_record(jump=20_000), "rba": fake_record("rba", jump=35_000)},
+    }
+    falls = report.sooner_falls(long)
+    assert falls["pairs"] == 2 and falls["sooner"] == 1
+    assert falls["text"].startswith("Burgers: step 30,000 without RBA, 20,000 with it")
+    short = report.sooner_falls({"burgers": long["burgers"]}, span=60_000)
+    assert short["pairs"] == 0 and "too short" in short["text"]
