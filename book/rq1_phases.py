@@ -99,11 +99,11 @@ long = {p: report.long_runs(p, profile, first, device=device) for p in report.LO
 
 # %% tags=["remove-input"]
 for p, records in long.items():
+    phases = {m: report.phase_summary(r).phases for m, r in records.items()}
     phases_text = "; ".join(
-        report.describe_phases(f"the {report.METHOD_LABELS[m]} run", s.phases, r.spec.steps)
+        report.describe_phases(f"the {report.METHOD_LABELS[m]} run", phases[m], r.spec.steps)
         + f" (final error {r.final_error:.2e})"
         for m, r in records.items()
-        for s in [report.phase_summary(r)]
     )
     falls = "; ".join(
         report.describe_fall(f"the {report.METHOD_LABELS[m]} run", report.steepest_fall(r))
@@ -111,7 +111,7 @@ for p, records in long.items():
     )
     glue(f"rq1_long_{p}", Markdown(phases_text), display=False)
     glue(f"rq1_fall_{p}", Markdown(falls), display=False)
-    noise = max(report.phase_summary(r).phases.noise for r in records.values())
+    noise = max(found.noise for found in phases.values())
     glue(f"rq1_noise_{p}", f"{noise:.2f}", display=False)
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-burgers", "caption": "Burgers trained longer (first seed): batch gradient SNR with the detected phases, vanilla (left) and RBA (right)."}}

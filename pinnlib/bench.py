@@ -121,37 +121,31 @@ def _quiet_stderr() -> Iterator[None]:
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
 
 
-def _cpu_profile(trainer: Trainer) -> tuple[int, float]:
-    """(peak bytes allocated, matmul FLOPs) of one step, from one ``torch.profiler`` run."""
+def profile_step(trainer: Trainer) -> tuple[int, float]:
+    """(peak bytes a step allocates beyond the memory held before it, matmul FLOPs of the
+    step), both from one profiled step: the FLOPs from ``torch.profiler``; the peak from
+    ``torch.cuda.max_memory_allocated`` on CUDA, else from the profiler's allocation events."""
+    cuda = trainer.device.type == "cuda"
+    if cuda:
+        torch.cuda.synchronize(trainer.device)
+        before = torch.cuda.memory_allocated(trainer.device)
+        torch.cuda.reset_peak_memory_stats(trainer.device)
+    activities = [ProfilerActivity.CPU]
     with (
         _quiet_stderr(),
-        profile(activities=[ProfilerActivity.CPU], profile_memory=True, with_flops=True) as prof,
+        profile(activities=activities, profile_memory=not cuda, with_flops=True) as prof,
     ):
         adam_step(trainer)
-    flops = sum(e.flops for e in prof.key_averages() if e.key in MATMUL_OPS)
+    flops = float(sum(e.flops for e in prof.key_averages() if e.key in MATMUL_OPS))
+    if cuda:
+        torch.cuda.synchronize(trainer.device)
+        return torch.cuda.max_memory_allocated(trainer.device) - before, flops
     events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
     live = peak = 0
     for event in sorted(events, key=lambda e: e.start_ns()):
         live += event.nbytes()
         peak = max(peak, live)
-    return peak, float(flops)
-
-
-def peak_step_memory(trainer: Trainer) -> int:
-    """Bytes a step allocates at its peak beyond the memory held before it."""
-    if trainer.device.type == "cuda":
-        torch.cuda.synchronize(trainer.device)
-        before = torch.cuda.memory_allocated(trainer.device)
-        torch.cuda.reset_peak_memory_stats(trainer.device)
-        adam_step(trainer)
-        torch.cuda.synchronize(trainer.device)
-        return torch.cuda.max_memory_allocated(trainer.device) - before
-    return _cpu_profile(trainer)[0]
-
-
-def step_matmul_flops(trainer: Trainer) -> float:
-    """Floating-point operations of the matrix multiplies of one step (``torch.profiler``)."""
-    return _cpu_profile(trainer)[1]
+    return peak, flops
 
 
 def matmul_throughput(
@@ -201,8 +195,8 @@ def run_bench(
             spec = bench_spec(n, width, depth, dtype, problem, **VARIANTS[variant])
             trainer = Trainer(spec, device=device)
             first, times = step_seconds(trainer, steps, warmup)
-            peak = peak_step_memory(trainer)
-            flops = step_matmul_flops(trainer) or float("nan")  # 0: ops hidden by a compiler
+            peak, flops = profile_step(trainer)
+            flops = flops or float("nan")  # 0: ops hidden by a compiler
             ms = [1e3 * t for t in times]
             row = Timing(
                 variant, n, statistics.median(ms), min(ms), max(ms), peak / 2**20, first,

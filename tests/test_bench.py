@@ -11,9 +11,9 @@ from pinnlib.bench import (
     Timing,
     bench_spec,
     matmul_throughput,
+    profile_step,
     run_bench,
     speedup_bound,
-    step_matmul_flops,
 )
 from pinnlib.cli import main
 from pinnlib.train import Trainer
@@ -65,7 +65,7 @@ def test_matmul_flops_are_counted_and_throughput_is_positive():
     for problem in ("allen_cahn", "cavity"):
         for variant in ("autograd", "taylor"):
             spec = bench_spec(256, width=16, depth=3, problem=problem, derivatives=variant)
-            flops[problem, variant] = step_matmul_flops(Trainer(spec))
+            flops[problem, variant] = profile_step(Trainer(spec))[1]
     # Allen-Cahn (u_t, u_x, u_xx): both paths do the same matrix products, to a few percent
     assert flops["allen_cahn", "taylor"] == pytest.approx(flops["allen_cahn", "autograd"], rel=0.05)
     # the stream-function cavity (third derivatives): Taylor mode needs far fewer
