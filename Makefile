@@ -21,9 +21,11 @@ install: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-## Execute every chapter at $(PROFILE) and build the HTML book into _build/html/index.html.
+## Train the runs missing from data/runs in parallel (one per core), then execute every
+## chapter at $(PROFILE) from the records only and build _build/html/index.html.
 book: $(STAMP)
-	$(PY) -m pinnlib book --profile $(PROFILE)
+	$(PY) -m pinnlib.sweep --profile $(PROFILE) --max-parallel $$(nproc)
+	PINNLIB_NO_TRAINING=1 $(PY) -m pinnlib book --profile $(PROFILE)
 
 ## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
 test: $(STAMP) browser
@@ -35,9 +37,12 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format pinnlib tests book scripts
 	$(VENV)/bin/ruff check --fix pinnlib tests book scripts
 
-## Re-execute the chapters at the ci profile into tests/notebooks/ (what nbval compares).
+## Train the ci records the chapters read into data/runs/ (only the missing ones), then
+## re-execute the chapters at the ci profile from those records, training off, into
+## tests/notebooks/ (what nbval compares). Commit both.
 ci-notebooks: $(STAMP)
-	PINNLIB_CACHE=$$(mktemp -d) $(PY) -m pinnlib book --profile ci --no-build --notebooks tests/notebooks --output _build/ci
+	$(PY) -m pinnlib book --profile ci --no-build --output _build/ci-train
+	PINNLIB_NO_TRAINING=1 $(PY) -m pinnlib book --profile ci --no-build --notebooks tests/notebooks --output _build/ci
 
 ## JupyterLab on the repository; open book/<chapter>.py with "Open With > Notebook".
 lab: $(STAMP)

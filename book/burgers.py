@@ -52,7 +52,7 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.diagnostics import detect_phases
+from pinnlib.diagnostics import detect_history_phases
 from pinnlib.experiments import experiment
 
 problem = "burgers"
@@ -126,7 +126,7 @@ plots.plot_histories(records, keys=("loss", "error"))
 # logged SNR; the paper places them by eye.
 
 # %% tags=["nbval-check-output"]
-phases = {m: detect_phases(r.history["step"], r.history["snr"]) for m, r in records.items()}
+phases = {m: detect_history_phases(r.history) for m, r in records.items()}
 for method, p in phases.items():
     print(
         f"{method:8s} fitting ends at step {p.fitting_end}, total diffusion from {p.total_diffusion}"
@@ -140,10 +140,10 @@ glue("burgers_phases", Markdown("; ".join(
 )), display=False)  # fmt: skip
 
 # %% [markdown]
-# At this profile {glue:md}`burgers_phases:myst`. The detector is deliberately conservative:
-# a boundary must be a level shift of at least half a decade that persists over 10
-# logged points and stands six noise levels above the local point-to-point scatter of
-# the logged SNR (never less than 0.75 of the scatter of the whole history). For an RBA
+# At this profile {glue:md}`burgers_phases:myst`. The detector is deliberately conservative
+# ({ref}`chapter-detector`): a boundary must be a shift of the median SNR by at least
+# half a decade through SNR = 1, significant by a rank test, and a fitting phase must have
+# a median SNR of at least 2 in the paper's units. For an RBA
 # run, whose weights start at zero, the residual term is absent at the first step, so
 # every batch gradient is the gradient of the same initial and boundary loss; its SNR
 # starts high by construction, whatever the training does afterwards.

@@ -169,6 +169,26 @@ def matmul_throughput(
     return 2 * points * width * width / statistics.median(times[3:])
 
 
+def _is_int(value: object, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def check_bench(
+    points: tuple[int, ...], steps: int, warmup: int, variants: tuple[str, ...]
+) -> None:
+    """A ValueError, before anything is timed, unless there is something to time:
+    at least one number of points and one known variant, each count a positive int."""
+    unknown = set(variants) - set(VARIANTS)
+    if unknown:
+        raise ValueError(f"unknown variant(s) {sorted(unknown)}; choose from {list(VARIANTS)}")
+    if not variants:
+        raise ValueError("no variant to time")
+    if not points or not all(_is_int(n, 1) for n in points):
+        raise ValueError(f"points must be positive integers, got {points!r}")
+    if not (_is_int(steps, 1) and _is_int(warmup, 1)):
+        raise ValueError("steps and warmup must be at least 1")
+
+
 def run_bench(
     points: tuple[int, ...] = (4096, 25_600),
     steps: int = 10,
@@ -183,11 +203,7 @@ def run_bench(
 ) -> list[Timing]:
     """Time every variant at every number of points; ``log`` gets one line per result and,
     where both autograd and the eager Taylor path ran, the bound line (:func:`bound_line`)."""
-    unknown = set(variants) - set(VARIANTS)
-    if unknown:
-        raise ValueError(f"unknown variant(s) {sorted(unknown)}; choose from {list(VARIANTS)}")
-    if steps < 1 or warmup < 1:
-        raise ValueError("steps and warmup must be at least 1")
+    check_bench(points, steps, warmup, variants)
     results = []
     for n in points:
         throughput = matmul_throughput(n, width, device, dtype)

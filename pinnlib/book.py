@@ -85,8 +85,53 @@ def chapter_parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
     raise ChapterError("the chapter has no cell tagged 'parameters'")
 
 
+def check_parameter(chapter: str, name: str, value: Any, default: Any) -> None:
+    """A :class:`ChapterError` unless ``value`` suits parameter ``name`` of ``chapter``.
+
+    ``profile`` must be a profile, ``seeds`` None or a non-empty list of non-negative
+    ints, ``device`` one that :func:`pinnlib.train.resolve_device` accepts here; any
+    other parameter must have its default's type (an int may stand for a float).
+    Checked before a kernel starts, so a bad value never costs a chapter's run.
+    """
+    from pinnlib.train import resolve_device
+
+    where = f"chapter {chapter!r} parameter {name!r}"
+    if name == "profile" and value not in PROFILES:
+        raise ChapterError(f"{where}: unknown profile {value!r}; choose one of {PROFILES}")
+    if name == "seeds" and value is not None and not _seed_list(value):
+        raise ChapterError(f"{where} must be a list of non-negative integers, got {value!r}")
+    if name == "device":
+        if not isinstance(value, str):
+            raise ChapterError(f"{where} must be a string such as 'cpu', got {value!r}")
+        try:
+            resolve_device(value)
+        except ValueError as err:
+            raise ChapterError(f"{where}: {err}") from None
+    if default is not None and not _same_kind(value, default):
+        raise ChapterError(
+            f"{where} must be a {type(default).__name__} like its default {default!r}, "
+            f"got {value!r}"
+        )
+
+
+def _seed_list(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and len(value) > 0
+        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value)
+    )
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """``value`` has the type of ``default``; an int passes for a float, a bool for nothing."""
+    if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        return True
+    return type(value) is type(default)
+
+
 def load_chapter(name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DIR):
-    """Read ``book/<name>.py``; an unknown chapter or parameter is a :class:`ChapterError`."""
+    """Read ``book/<name>.py``; an unknown chapter, an unknown parameter or a bad
+    value (:func:`check_parameter`) is a :class:`ChapterError`."""
     source = book_dir / f"{name}.py"
     if not source.exists():
         known = executable_chapters(book_dir)
@@ -98,6 +143,8 @@ def load_chapter(name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DI
         raise ChapterError(
             f"chapter {name!r} has no parameter(s) {sorted(unknown)}; it takes {sorted(defaults)}"
         )
+    for key, value in parameters.items():
+        check_parameter(name, key, value, defaults[key])
     return notebook
 
 
@@ -248,6 +295,13 @@ def run_book(
     Returns the path of ``index.html`` (None with ``build=False``).
     """
     check_profile(profile)
+    if (parameters or {}).get("profile", profile) != profile:
+        raise ChapterError(
+            f"profile {parameters['profile']!r} given as a parameter; give it as the profile "
+            "(--profile)"
+        )
+    if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
     chapters = list(chapters) if chapters else executable_chapters(book_dir)
     parameters = {"profile": profile, **(parameters or {})}
     for name in chapters:  # every name and parameter is checked before any work
@@ -255,6 +309,9 @@ def run_book(
     output = Path(output).resolve()
     stage = output / "book"
     notebooks = Path(notebooks).resolve() if notebooks else stage
+    for folder in (output, notebooks):
+        if folder.exists() and not folder.is_dir():
+            raise ChapterError(f"{folder} is a file, not a folder for the book's output")
     if build:
         stage_sources(stage, book_dir)
     # Same numbers for the same profile and seed: fixed thread count in every kernel.

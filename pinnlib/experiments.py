@@ -15,16 +15,31 @@ Profiles are the one knob for cost (DESIGN.md):
 from __future__ import annotations
 
 import os
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
 
-from pinnlib.records import CorruptRecord, RunRecord, read_record, write_record
-from pinnlib.spec import RunSpec
+from pinnlib.records import (
+    CorruptCheckpoint,
+    CorruptRecord,
+    RunRecord,
+    check_writable,
+    checkpoint_path,
+    clean_leftovers,
+    read_record,
+    recover_record,
+    remove_path,
+    write_record,
+)
+from pinnlib.spec import RunSpec, canonical_dict, canonical_problem
 from pinnlib.train import Monitor, Trainer
 
 PROFILES = ("ci", "cpu", "paper")
+
+#: Set this environment variable to ``1`` and :func:`run` raises
+#: :class:`MissingRecord` instead of training: a chapter executed that way shows only
+#: committed (or swept) records, so its printed numbers do not depend on the CPU.
+NO_TRAINING_ENV = "PINNLIB_NO_TRAINING"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO_ROOT / "data" / "runs"
 
@@ -74,6 +89,15 @@ COMMON = {"monitors": ("all",)}
 SMALL_PROFILE_COMMON = {"decay_every": 1000}
 
 
+class MissingRecord(LookupError):
+    """A run that is not in the cache while training is switched off."""
+
+
+def training_allowed() -> bool:
+    """False when ``PINNLIB_NO_TRAINING=1``: :func:`run` then only reads records."""
+    return os.environ.get(NO_TRAINING_ENV, "") not in ("1", "true", "yes")
+
+
 def check_profile(profile: str) -> str:
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILES}")
@@ -83,11 +107,13 @@ def check_profile(profile: str) -> str:
 def experiment(problem: str, profile: str, **overrides: Any) -> RunSpec:
     """The spec of ``problem`` at ``profile``, with ``overrides`` (e.g. method, seed)."""
     check_profile(profile)
+    problem = canonical_problem("problem", problem)
     if problem not in EXPERIMENTS:
         raise ValueError(f"unknown benchmark {problem!r}; known: {sorted(EXPERIMENTS)}")
     common = COMMON if profile == "paper" else {**COMMON, **SMALL_PROFILE_COMMON}
     settings = {**common, **EXPERIMENTS[problem][profile]}
-    args = {**settings.pop("problem_args", {}), **overrides.pop("problem_args", {})}
+    given = canonical_dict("problem_args", overrides.pop("problem_args", {}))
+    args = {**settings.pop("problem_args", {}), **given}
     return RunSpec.from_dict({"problem": problem, "problem_args": args, **settings, **overrides})
 
 
@@ -112,22 +138,37 @@ def run(
 ) -> RunRecord:
     """The record of ``spec``: loaded from the cache, or trained (resuming a partial run).
 
-    A corrupted record is reported and retrained, never used.
+    A cached record is served only if :func:`~pinnlib.records.read_record` verifies it
+    as this spec's finished run. A damaged one (or a damaged checkpoint) is reported in
+    a warning saying "detected: retrained" and trained again; a record file that cannot
+    be read raises :class:`~pinnlib.records.UnreadableRecord` instead. ``retrain``
+    trains again whatever is cached. The cache folder is checked to be writable before
+    any training, and the old record stays in place, served to readers, until the new
+    one is complete (see :mod:`pinnlib.records`), so an interrupted run loses nothing.
     """
     path = record_path(spec, cache)
-    if path.exists() and not retrain:
+    damage = None
+    if not retrain:
         try:
-            return read_record(path)
+            return cached_record(path, spec)
         except CorruptRecord as err:
-            if (path / "record.json").exists():
-                warnings.warn(f"retraining: {err}", stacklevel=2)
-                shutil.rmtree(path)
-    elif retrain and path.exists():
-        shutil.rmtree(path)
-    trainer = Trainer(spec, device=device, monitors=monitors)
-    checkpoint = path / "checkpoint.pt"
-    trainer.run(checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress)
-    record = write_record(
+            damage = err if os.path.lexists(path) else None
+    if not training_allowed():
+        why = f" ({damage})" if damage else ""
+        raise MissingRecord(
+            f"no usable record of this {spec.problem}/{spec.method} run at {path}{why} and "
+            f"{NO_TRAINING_ENV}=1 forbids training; train it first (e.g. `make ci-records` "
+            "for the ci profile) or unset the variable"
+        )
+    check_writable(path.parent)
+    if damage:
+        warnings.warn(
+            f"{damage}\ndetected: retrained (retraining the run; the damaged record is "
+            "replaced only once the new one is complete)",
+            stacklevel=2,
+        )
+    trainer = _train(spec, path, device, monitors, checkpoint_every, progress, fresh=retrain)
+    return write_record(
         path,
         spec,
         trainer.history_arrays(),
@@ -135,5 +176,48 @@ def run(
         trainer.model.state_dict(),
         trainer.info(),
     )
-    checkpoint.unlink(missing_ok=True)
+
+
+def cached_record(path: Path, spec: RunSpec) -> RunRecord:
+    """The verified record of ``spec`` at ``path`` (or left complete in its staging folder).
+
+    Leftovers of earlier writes are cleaned up; raises
+    :class:`~pinnlib.records.CorruptRecord` when there is no usable record.
+    """
+    try:
+        record = read_record(path, spec)
+    except CorruptRecord:
+        record = recover_record(path, spec)
+        if record is None:
+            raise
+    clean_leftovers(path)
     return record
+
+
+def _train(
+    spec: RunSpec,
+    path: Path,
+    device: str,
+    monitors: dict[str, Monitor] | None,
+    checkpoint_every: int,
+    progress: bool,
+    fresh: bool,
+) -> Trainer:
+    """Train ``spec`` with its checkpoint in the staging folder of the record at ``path``.
+
+    Resumes from that checkpoint unless ``fresh``; a checkpoint that cannot resume this
+    run (:class:`~pinnlib.records.CorruptCheckpoint`) is reported and deleted, and the
+    run starts again from step 0.
+    """
+    checkpoint = checkpoint_path(path)
+    if fresh or (os.path.lexists(checkpoint.parent) and not checkpoint.parent.is_dir()):
+        remove_path(checkpoint.parent)
+    trainer = Trainer(spec, device=device, monitors=monitors)
+    try:
+        trainer.run(checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress)
+    except CorruptCheckpoint as err:
+        warnings.warn(f"{err}\ndetected: retrained from step 0", stacklevel=3)
+        remove_path(checkpoint)
+        trainer = Trainer(spec, device=device, monitors=monitors)
+        trainer.run(checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress)
+    return trainer

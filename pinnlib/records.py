@@ -1,12 +1,24 @@
-"""Run records on disk, written atomically and verified when read.
+"""Run records on disk: written atomically, verified against the spec asked for when read.
 
 A record is a folder holding
 
 * ``history.npz``: the logged arrays (step, loss terms, error, monitors);
 * ``final.npz``: collocation points, final residuals and RBA weights;
 * ``state.pt``: the final model weights;
-* ``record.json``: the resolved spec, provenance, timings and the sha256 of the
-  three files above. It is written last: a folder without it is a partial run.
+* ``record.json``: the resolved spec and its key, provenance, timings, the sha256 of
+  the three files above and ``record_sha256``, the sha256 of the canonical JSON of
+  every other field of ``record.json`` (so no field can be edited unnoticed).
+
+A record is never written in place. A run trains in the staging folder next to its
+record, ``<record>.partial/`` (which holds its checkpoint), the finished record is
+written there, ``record.json`` last, and the folder is then renamed into place; an
+older record at that place is first renamed aside (``<record>.old-<random>``) and
+deleted afterwards. A reader therefore sees the old record, the new one or, for an
+instant, none, never a half record, and an interruption at any point leaves either
+the old record or the complete new one in staging (which :func:`recover_record`
+installs). Renames within one folder are atomic on local and network file systems.
+Other files next to a record (such as the ``<record>.lock`` of a parallel sweep)
+are left alone.
 """
 
 from __future__ import annotations
@@ -16,8 +28,10 @@ import io
 import json
 import os
 import platform
+import shutil
 import subprocess
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,14 +43,61 @@ import torch
 from pinnlib.spec import RunSpec
 
 RECORD_FILES = ("history.npz", "final.npz", "state.pt")
+META = "record.json"
+CHECKPOINT = "checkpoint.pt"
+#: The field of ``record.json`` holding the checksum of all its other fields.
+SEAL = "record_sha256"
+#: The fields every ``record.json`` has, and their JSON types.
+META_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "key": str,
+    "spec": dict,
+    "provenance": dict,
+    "train_seconds": (int, float),
+    "steps_per_second": (int, float),
+    "final_error": (int, float),
+    "sha256": dict,
+    SEAL: str,
+}
+#: How to repair a record that cannot be read, for the error messages.
+RETRAIN_HINT = "retrain it with `--retrain` (or run(..., retrain=True))"
 
 
 class CorruptRecord(ValueError):
-    """A record folder whose files are missing or do not match their checksums."""
+    """A record folder that is missing, damaged, or not the record of the spec asked for."""
+
+
+class UnreadableRecord(RuntimeError):
+    """A record file that exists but cannot be read (e.g. no read permission)."""
+
+
+class UnwritableCache(RuntimeError):
+    """A run cache folder that cannot be created or written to."""
+
+
+class CorruptCheckpoint(ValueError):
+    """A training checkpoint that cannot resume this run: unreadable, foreign or non-finite."""
+
+
+# -- atomic writes ---------------------------------------------------------------------------
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (best effort: not every system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
+
+    The file is readable by everyone (0644), as a shared cache needs.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -44,10 +105,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
 
 
 def atomic_torch_save(obj: Any, path: Path) -> None:
@@ -66,6 +129,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def remove_path(path: Path) -> None:
+    """Delete a file or folder tree if it is there (best effort for a tree)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+# -- provenance ------------------------------------------------------------------------------
 def git_commit() -> str | None:
     """The commit of the pinnlib checkout, or None outside a git repository."""
     try:
@@ -129,6 +201,81 @@ class RunRecord:
         return model.eval()
 
 
+# -- the layout next to a record -------------------------------------------------------------
+def staging_path(path: Path) -> Path:
+    """Where the run of the record at ``path`` trains and its new record is written."""
+    return path.with_name(f"{path.name}.partial")
+
+
+def checkpoint_path(path: Path) -> Path:
+    """The training checkpoint of the run whose record goes to ``path``."""
+    return staging_path(path) / CHECKPOINT
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` and write and delete a probe file in it.
+
+    Raises :class:`UnwritableCache` naming the folder, so a run fails before any
+    training step rather than losing its result when the record is written.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-probe-", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UnwritableCache(
+            f"the run cache folder {folder} is not writable ({err.strerror or err}); "
+            "choose a writable cache with --cache or the PINNLIB_CACHE variable"
+        ) from None
+
+
+def install_record(staging: Path, path: Path) -> None:
+    """Move the complete record in ``staging`` to ``path``, replacing what is there.
+
+    Two renames: whatever is at ``path`` (an old record, a damaged folder, a stray
+    file) goes aside first, then ``staging`` takes its place; the old one is
+    deleted last, so an interruption at any point leaves a complete record.
+    """
+    old = None
+    if os.path.lexists(path):
+        old = path.with_name(f"{path.name}.old-{uuid.uuid4().hex[:12]}")
+        os.rename(path, old)
+    try:
+        os.rename(staging, path)
+    except OSError:
+        if old is not None:
+            os.rename(old, path)  # put the old record back
+        raise
+    _fsync_dir(path.parent)
+    if old is not None:
+        remove_path(old)
+
+
+def clean_leftovers(path: Path) -> None:
+    """Delete what a finished record at ``path`` no longer needs (best effort).
+
+    Orphaned ``*.tmp`` files of interrupted atomic writes and a ``checkpoint.pt``
+    inside the folder, and old records renamed aside (``<record>.old-*``) next to
+    it. Nothing else is touched: lock files and staging folders of other processes
+    stay.
+    """
+    leftovers = [*path.glob("*.tmp"), path / CHECKPOINT, *path.parent.glob(f"{path.name}.old-*")]
+    for leftover in leftovers:
+        try:
+            remove_path(leftover)
+        except OSError:
+            pass
+
+
+# -- writing ---------------------------------------------------------------------------------
+def record_checksum(meta: dict[str, Any]) -> str:
+    """The sha256 of the canonical JSON (sorted keys, no spaces) of all fields but the seal."""
+    fields = {k: v for k, v in meta.items() if k != SEAL}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def write_record(
     path: Path,
     spec: RunSpec,
@@ -137,38 +284,272 @@ def write_record(
     state: dict[str, torch.Tensor],
     info: dict[str, Any],
 ) -> RunRecord:
-    """Write a complete record; ``record.json`` (with checksums) goes last."""
-    path.mkdir(parents=True, exist_ok=True)
-    atomic_savez(path / "history.npz", history)
-    atomic_savez(path / "final.npz", final)
-    atomic_torch_save(state, path / "state.pt")
-    meta = {
-        "key": spec.key,
-        "spec": spec.to_dict(),
-        **info,
-        "sha256": {name: sha256(path / name) for name in RECORD_FILES},
-    }
-    atomic_write_bytes(path / "record.json", json.dumps(meta, indent=1).encode())
+    """Write a complete record to ``path`` through its staging folder (see the module).
+
+    Refuses (``ValueError``) a record that :func:`read_record` would reject, such as
+    one with a non-finite loss, error or weight. The run's checkpoint in the staging
+    folder is deleted with the swap.
+    """
+    meta = json.loads(json.dumps({"key": spec.key, "spec": spec.to_dict(), **info}))
+    problem = _content_problem(spec, meta, history, final, state)
+    if problem:
+        raise ValueError(f"refusing to write the record {path}: {problem}")
+    staging = staging_path(path)
+    if os.path.lexists(staging) and not staging.is_dir():
+        staging.unlink()
+    for name in (META, *RECORD_FILES):
+        remove_path(staging / name)  # a stale file of an interrupted write
+    atomic_savez(staging / "history.npz", history)
+    atomic_savez(staging / "final.npz", final)
+    atomic_torch_save(state, staging / "state.pt")
+    meta["sha256"] = {name: sha256(staging / name) for name in RECORD_FILES}
+    meta[SEAL] = record_checksum(meta)  # of the values exactly as a reader parses them
+    atomic_write_bytes(staging / META, json.dumps(meta, indent=1).encode())
+    remove_path(staging / CHECKPOINT)
+    install_record(staging, path)
+    clean_leftovers(path)
     return RunRecord(path, spec, history, final, meta)
 
 
-def read_record(path: Path) -> RunRecord:
-    """Load and verify a record; raise :class:`CorruptRecord` if anything is off."""
-    meta_path = path / "record.json"
-    if not meta_path.exists():
-        raise CorruptRecord(f"{path} has no record.json (an unfinished run)")
+def seal_record(path: Path) -> None:
+    """Add ``record_sha256`` to a record written before records carried it.
+
+    Every other check of :func:`read_record` must pass first (file checksums, key,
+    finite numbers); only ``record.json`` is rewritten, never the data files.
+    """
+    meta = _read_meta(path)
+    meta[SEAL] = record_checksum(meta)
+    _verified(path, meta)
+    atomic_write_bytes(path / META, json.dumps(meta, indent=1).encode())
+
+
+# -- reading ---------------------------------------------------------------------------------
+def read_record(path: Path, expected: RunSpec | None = None) -> RunRecord:
+    """Load and verify the record at ``path``; with ``expected``, that it is that spec's.
+
+    Checked, in order: ``path`` is a folder holding a ``record.json`` object with
+    every field (:data:`META_FIELDS`) and a valid ``record_sha256`` (so no field was
+    edited); its spec parses and hashes to its ``key``, which is ``expected``'s key
+    (a record copied from, or edited into, another spec is not this run's); the three
+    data files match their sha256 and load; the history ends at the run's last step
+    with finite loss, error and learning rate; the final arrays and weights are finite;
+    the stored final error is the history's last.
+
+    Raises :class:`CorruptRecord` for any failure (the cure is to retrain), and
+    :class:`UnreadableRecord`, naming the file and the fix, when a file exists but
+    cannot be read (retraining over it may not be wanted).
+    """
     try:
-        meta = json.loads(meta_path.read_text())
+        return _verified(path, _read_meta(path), expected)
+    except PermissionError as err:
+        file = err.filename or path
+        raise UnreadableRecord(
+            f"cannot read the record file {file} ({err.strerror}): make it readable "
+            f"(e.g. chmod a+r), or {RETRAIN_HINT}, which replaces the record"
+        ) from None
+
+
+def _read_bytes(file: Path) -> bytes:
+    """The bytes of a record file; CorruptRecord if it is missing or not a plain file."""
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise CorruptRecord(f"{file} is missing") from None
+    except IsADirectoryError:
+        raise CorruptRecord(f"{file} is a folder, not a file") from None
+    except PermissionError:
+        raise
+    except OSError as err:
+        raise CorruptRecord(f"{file} cannot be read: {err}") from None
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    """The parsed ``record.json`` of the folder ``path``, checked to be a JSON object."""
+    if not os.path.lexists(path):
+        raise CorruptRecord(f"no record at {path}")
+    if not path.is_dir():
+        raise CorruptRecord(f"{path} is a file, not a record folder")
+    meta_path = path / META
+    if not os.path.lexists(meta_path):
+        raise CorruptRecord(f"{path} has no {META} (an unfinished run)")
+    try:
+        meta = json.loads(_read_bytes(meta_path))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CorruptRecord(f"{meta_path} is not valid JSON: {err}") from None
+    if not isinstance(meta, dict):
+        raise CorruptRecord(f"{meta_path} is not a JSON object")
+    return meta
+
+
+def _check_meta(path: Path, meta: dict[str, Any]) -> RunSpec:
+    """The spec of a parsed ``record.json``, after checking its fields, seal and key."""
+    meta_path = path / META
+    if SEAL not in meta:
+        raise CorruptRecord(
+            f"{meta_path} has no {SEAL}: it was edited or made by an older pinnlib "
+            "(pinnlib.records.seal_record seals an old record you trust)"
+        )
+    for name, kind in META_FIELDS.items():
+        if not isinstance(meta.get(name), kind):
+            raise CorruptRecord(f"{meta_path}: field {name!r} is missing or of the wrong type")
+    if meta[SEAL] != record_checksum(meta):
+        raise CorruptRecord(f"{meta_path} does not match its {SEAL} (a field was edited)")
+    for name in RECORD_FILES:
+        if not isinstance(meta["sha256"].get(name), str):
+            raise CorruptRecord(f"{meta_path}: no sha256 of {name}")
+    try:
         spec = RunSpec.from_dict(meta["spec"])
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-        raise CorruptRecord(f"{meta_path} is unreadable: {err}") from None
-    if spec.key != meta.get("key"):
-        raise CorruptRecord(f"{path}: stored key {meta.get('key')} does not match its spec")
+    except (TypeError, ValueError) as err:
+        raise CorruptRecord(f"{meta_path}: its spec is invalid: {err}") from None
+    if spec.key != meta["key"]:
+        raise CorruptRecord(f"{meta_path}: stored key {meta['key']} does not match its spec")
+    return spec
+
+
+def _check_expected(path: Path, spec: RunSpec, expected: RunSpec) -> None:
+    """A record is only the run asked for if its spec hashes to the same key."""
+    if spec.key == expected.key:
+        return
+    ours, theirs = spec.to_dict(), expected.to_dict()
+    changed = sorted(k for k in theirs if ours.get(k) != theirs[k])
+    details = ", ".join(f"{k}={ours.get(k)!r} (asked {theirs[k]!r})" for k in changed)
+    raise CorruptRecord(
+        f"{path} holds the record of another spec (key {spec.key}, asked for "
+        f"{expected.key}{': ' + details if details else ''})"
+    )
+
+
+def _load_files(path: Path, meta: dict[str, Any]) -> tuple[dict, dict, dict]:
+    """History, final arrays and state of the record, each checked against its sha256."""
+    data = {}
     for name in RECORD_FILES:
         file = path / name
-        if not file.exists() or sha256(file) != meta["sha256"].get(name):
-            raise CorruptRecord(f"{file} is missing or does not match its checksum")
-    with np.load(path / "history.npz") as h, np.load(path / "final.npz") as f:
-        history = {k: h[k] for k in h.files}
-        final = {k: f[k] for k in f.files}
+        data[name] = _read_bytes(file)
+        if hashlib.sha256(data[name]).hexdigest() != meta["sha256"][name]:
+            raise CorruptRecord(f"{file} does not match its checksum")
+    try:  # whatever a damaged file raises, it is a damaged record
+        with np.load(io.BytesIO(data["history.npz"])) as h:
+            history = {k: h[k] for k in h.files}
+        with np.load(io.BytesIO(data["final.npz"])) as f:
+            final = {k: f[k] for k in f.files}
+        state = torch.load(io.BytesIO(data["state.pt"]), map_location="cpu", weights_only=True)
+    except Exception as err:
+        raise CorruptRecord(f"{path}: a data file does not load ({err})") from None
+    return history, final, state
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, torch.Tensor):
+        return bool(torch.isfinite(value).all()) if value.is_floating_point() else True
+    array = np.asarray(value)
+    return bool(np.isfinite(array).all()) if array.dtype.kind in "fc" else array.dtype.kind in "iub"
+
+
+def _history_problem(history: dict[str, Any], total_steps: int) -> str | None:
+    """Why ``history`` is not that of a run finished at ``total_steps``, or None.
+
+    The step, loss terms, learning rate and error must be finite and as long as the
+    steps, which rise to ``total_steps``; monitors may legitimately be NaN.
+    """
+    checked = [k for k in history if k in ("step", "lr", "error") or k.startswith("loss")]
+    if not {"step", "loss", "error"} <= set(checked):
+        return "the history lacks its step, loss or error"
+    steps = np.asarray(history["step"])
+    lengths = {np.shape(history[k])[:1] for k in checked}
+    if steps.ndim != 1 or not len(steps) or lengths != {steps.shape}:
+        return "the history arrays are empty or of unequal length"
+    if not all(_all_finite(history[k]) for k in checked):
+        return "the history holds a non-finite loss, error or step"
+    if np.any(np.diff(steps) <= 0) or steps[-1] != total_steps:
+        return f"the history does not rise to the run's last step {total_steps}"
+    return None
+
+
+def _content_problem(
+    spec: RunSpec,
+    meta: dict[str, Any],
+    history: dict[str, np.ndarray],
+    final: dict[str, np.ndarray],
+    state: Any,
+) -> str | None:
+    """Why the loaded record is not a finished run of ``spec``, or None.
+
+    A NaN in the results is no finished run; the stored final error must be the
+    history's last.
+    """
+    problem = _history_problem(history, spec.total_steps)
+    if problem:
+        return problem
+    if not all(_all_finite(a) for a in final.values()):
+        return "the final arrays hold non-finite values"
+    tensors = isinstance(state, dict) and all(isinstance(t, torch.Tensor) for t in state.values())
+    if not tensors or not state or not all(_all_finite(t) for t in state.values()):
+        return "the weights are missing or non-finite"
+    if meta["final_error"] != float(history["error"][-1]):
+        return "the stored final_error is not the last error of the history"
+    return None
+
+
+def _verified(path: Path, meta: dict[str, Any], expected: RunSpec | None = None) -> RunRecord:
+    spec = _check_meta(path, meta)
+    if expected is not None:
+        _check_expected(path, spec, expected)
+    history, final, state = _load_files(path, meta)
+    problem = _content_problem(spec, meta, history, final, state)
+    if problem:
+        raise CorruptRecord(f"{path}: {problem}")
     return RunRecord(path, spec, history, final, meta)
+
+
+def recover_record(path: Path, expected: RunSpec) -> RunRecord | None:
+    """Install a complete record of ``expected`` left in staging, if there is one.
+
+    An interruption between writing a record and renaming it into place (or between
+    the two renames) leaves the finished run there; it is not lost.
+    """
+    staging = staging_path(path)
+    if not (staging / META).is_file():
+        return None
+    try:
+        read_record(staging, expected)
+        install_record(staging, path)
+        return read_record(path, expected)
+    except (CorruptRecord, UnreadableRecord, OSError):
+        return None
+
+
+# -- checkpoints -----------------------------------------------------------------------------
+def _tensors(value: Any) -> list[torch.Tensor]:
+    """Every tensor nested in dicts, lists and tuples."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _tensors(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _tensors(v)]
+    return []
+
+
+def checkpoint_problem(state: Any, spec: RunSpec) -> str | None:
+    """Why the loaded checkpoint ``state`` cannot resume a run of ``spec``, or None.
+
+    It must carry ``spec``'s key (so also the training-code version) and spec, stop
+    at a step of the run, and hold finite tensors and a finite logged loss and error.
+    """
+    if not isinstance(state, dict):
+        return "it is not a training checkpoint"
+    if state.get("key") != spec.key or state.get("spec") != spec.to_dict():
+        return f"it belongs to another run (key {state.get('key')!r}, this run's is {spec.key})"
+    step = state.get("step")
+    if not isinstance(step, int) or not 0 <= step <= spec.total_steps:
+        return f"its step {step!r} is not a step of this run"
+    history = state.get("history")
+    if not isinstance(history, dict):
+        return "it holds no history"
+    logged = [k for k in history if k in ("error", "lr") or k.startswith("loss")]
+    if not all(_all_finite(history[k]) for k in logged):
+        return "its history holds a non-finite loss or error"
+    rest = {k: v for k, v in state.items() if k != "history"}
+    if not all(_all_finite(t) for t in _tensors(rest)):
+        return "it holds non-finite weights or optimiser state"
+    return None

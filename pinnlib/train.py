@@ -13,12 +13,17 @@ weights are frozen at their last Adam-stage values.
 
 The loop checkpoints every ``checkpoint_every`` steps and when the L-BFGS stage
 starts; a run resumed from its checkpoint ends, on the same machine, with
-exactly the history and weights of an uninterrupted run. A non-finite loss stops
-the run (:class:`TrainingDiverged`) and leaves the last good checkpoint in place.
+exactly the history and weights of an uninterrupted run. A non-finite loss, or a
+logged test error that is non-finite or above :data:`DIVERGED_FACTOR` times the
+larger of the run's first logged error and 1, stops the run
+(:class:`TrainingDiverged`) and leaves its last checkpoint, if any, in place; its
+message says which (or that none was written). Ctrl-C raises
+:class:`TrainingInterrupted`, which says the same.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import defaultdict
@@ -33,35 +38,79 @@ from tqdm import tqdm
 
 from pinnlib.nn import ARCHITECTURES, Embedding, FourierEmbedding, Network, PeriodicEmbedding
 from pinnlib.problems import Problem, make_problem
-from pinnlib.records import atomic_torch_save, provenance
+from pinnlib.records import (
+    CorruptCheckpoint,
+    atomic_torch_save,
+    checkpoint_problem,
+    provenance,
+)
 from pinnlib.spec import RunSpec
 from pinnlib.weighting import make_weighting
 
 Monitor = Callable[["Trainer"], dict[str, Any]]
 
 
-def named_monitors(names: tuple[str, ...]) -> dict[str, Monitor]:
+def named_monitors(names: tuple[str, ...], batch_points: int | None = None) -> dict[str, Monitor]:
     """The monitors a spec asks for by name (see :mod:`pinnlib.diagnostics`)."""
     if not names:
         return {}
     from pinnlib.diagnostics import make_monitors
 
-    return make_monitors(names)
+    return make_monitors(names, batch_points=batch_points)
+
+
+#: A logged error above this many times max(first logged error, 1) means divergence.
+#: A network starts near relative error 1 and a run that learns stays near or below
+#: it; the committed records never exceed 14 times, while a diverging run (burgers
+#: at lr=10) is near 800 times by its second logged step.
+DIVERGED_FACTOR = 100.0
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite, or the test error grew by orders of magnitude."""
+
+
+def diverged(errors: list[float]) -> bool:
+    """True when the last logged error is non-finite or above ``DIVERGED_FACTOR`` times
+    the larger of the first logged error and 1 (the rule of this module's docstring)."""
+    if not errors:
+        return False
+    last = errors[-1]
+    return not np.isfinite(last) or last > DIVERGED_FACTOR * max(errors[0], 1.0)
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :meth:`Trainer.run`; the message says at which step, and which
+    checkpoint (if any) a rerun resumes from. Still a KeyboardInterrupt, so nothing
+    that catches ``Exception`` swallows it."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        kept = trainer.checkpoint_step is not None and trainer.checkpoint.exists()
+        self.checkpoint = trainer.checkpoint if kept else None
+        where = (
+            f"its checkpoint (step {trainer.checkpoint_step}) at {trainer.checkpoint} is kept "
+            "and a rerun resumes from it"
+            if kept
+            else "no checkpoint was written"
+        )
+        super().__init__(f"training interrupted at step {trainer.step}; {where}")
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"cpu"``, ``"cuda"`` (or ``"cuda:N"``) or ``"auto"`` (CUDA when available)."""
+    """``"cpu"``, ``"cuda"`` (or ``"cuda:N"``, N a GPU present) or ``"auto"`` (CUDA when
+    available); anything else, or CUDA on a machine without it, is a ValueError."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cpu" or device.startswith("cuda"):
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device {device!r} asked for, but CUDA is not available here")
+    if device == "cpu":
         return torch.device(device)
-    raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'auto'")
+    if not isinstance(device, str) or not re.fullmatch(r"cuda(:\d+)?", device):
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:N' or 'auto'")
+    if not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but CUDA is not available here")
+    index = int(device.partition(":")[2] or 0)
+    if index >= torch.cuda.device_count():
+        raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} GPU(s)")
+    return torch.device(device)
 
 
 def build_problem(spec: RunSpec) -> Problem:
@@ -164,10 +213,15 @@ class Trainer:
             else self._residual_and_conditions
         )
         self.test_points, self.test_values = self.problem.reference()
-        self.monitors = {**named_monitors(spec.monitors), **(monitors or {})}
+        self.monitors = {
+            **named_monitors(spec.monitors, spec.snr_batch_points),
+            **(monitors or {}),
+        }
         self.step = 0
         self.history: dict[str, list] = defaultdict(list)
         self.train_seconds = 0.0
+        self.checkpoint: Path | None = None  # where :meth:`run` keeps its checkpoint
+        self.checkpoint_step: int | None = None  # the step it holds, once written or read
 
     # -- the loss -----------------------------------------------------------------
     def residual(self) -> Tensor:
@@ -216,16 +270,25 @@ class Trainer:
             h[f"loss_{name}"].append(value.item())
         h["lr"].append(self.optimizer_now.param_groups[0]["lr"])
         h["error"].append(self.error())
+        if diverged(h["error"]):
+            self._diverge(f"test error {h['error'][-1]:.3g} (first logged {h['error'][0]:.3g})")
         for name, monitor in self.monitors.items():
             for key, value in monitor(self).items():
                 h[f"{name}_{key}" if key else name].append(value)
 
     def _check_finite(self, loss: Tensor) -> None:
         if not torch.isfinite(loss):
-            raise TrainingDiverged(
-                f"{self.spec.problem}/{self.spec.method}: loss is {loss.item()} at step "
-                f"{self.step}; the last good checkpoint is kept"
-            )
+            self._diverge(f"loss is {loss.item()}")
+
+    def _diverge(self, what: str) -> None:
+        """Raise :class:`TrainingDiverged`, saying whether a checkpoint is left."""
+        if self.checkpoint_step is not None and self.checkpoint.exists():
+            kept = f"the last checkpoint (step {self.checkpoint_step}) is kept at {self.checkpoint}"
+        else:
+            kept = "no checkpoint was written"
+        raise TrainingDiverged(
+            f"{self.spec.problem}/{self.spec.method} diverged: {what} at step {self.step}; {kept}"
+        )
 
     def train_step(self) -> None:
         """One Adam step (or, after ``spec.steps``, one L-BFGS iteration)."""
@@ -260,6 +323,7 @@ class Trainer:
     # -- checkpoints ---------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         return {
+            "key": self.spec.key,
             "spec": self.spec.to_dict(),
             "step": self.step,
             "model": self.model.state_dict(),
@@ -288,7 +352,28 @@ class Trainer:
         atomic_torch_save(self.state_dict(), path)
 
     def load_checkpoint(self, path: Path) -> None:
-        self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+        """Resume from the checkpoint at ``path``, after checking that it belongs here.
+
+        Raises :class:`~pinnlib.records.CorruptCheckpoint`, naming the file, when it
+        does not load, carries another spec's key, stops at a step outside this run,
+        holds non-finite numbers (:func:`~pinnlib.records.checkpoint_problem`) or does
+        not fit this model and its optimisers: resuming from it could only crash, fail
+        the same way on every rerun, or give wrong numbers. Checkpoints are unpickled
+        in full (their history holds numpy arrays): load only those pinnlib wrote.
+        """
+        fix = "delete it to train from step 0 (run() does so itself)"
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=False)
+        except Exception as err:  # whatever a damaged file raises
+            raise CorruptCheckpoint(f"checkpoint {path} does not load ({err}); {fix}") from None
+        problem = checkpoint_problem(state, self.spec)
+        if problem:
+            raise CorruptCheckpoint(f"checkpoint {path}: {problem}; {fix}")
+        try:
+            self.load_state_dict(state)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
+            message = f"checkpoint {path} does not fit this run ({err}); {fix}"
+            raise CorruptCheckpoint(message) from None
 
     # -- the loop ------------------------------------------------------------------
     def run(
@@ -298,9 +383,16 @@ class Trainer:
         progress: bool = True,
         stop_at: int | None = None,
     ) -> None:
-        """Train to ``spec.total_steps`` (or ``stop_at``), resuming from ``checkpoint``."""
+        """Train to ``spec.total_steps`` (or ``stop_at``), resuming from ``checkpoint``,
+        which is saved every ``checkpoint_every`` steps (a positive integer)."""
+        if isinstance(checkpoint_every, bool) or not isinstance(checkpoint_every, int):
+            raise ValueError(f"checkpoint_every must be an integer, got {checkpoint_every!r}")
+        if checkpoint_every < 1:
+            raise ValueError(f"checkpoint_every must be positive, got {checkpoint_every}")
+        self.checkpoint, self.checkpoint_step = checkpoint, None
         if checkpoint is not None and checkpoint.exists():
             self.load_checkpoint(checkpoint)
+            self.checkpoint_step = self.step
         total = self.spec.total_steps
         end = total if stop_at is None else min(stop_at, total)
         bar = tqdm(
@@ -313,24 +405,34 @@ class Trainer:
             dynamic_ncols=False,
             ncols=100,
         )
-        with bar:
-            while self.step < end:
-                t0 = time.perf_counter()
-                self.train_step()
-                self.train_seconds += time.perf_counter() - t0
-                bar.update(1)
-                if self.history["step"] and self.history["step"][-1] == self.step - 1:
-                    bar.set_postfix(
-                        loss=f"{self.history['loss'][-1]:.2e}",
-                        err=f"{self.history['error'][-1]:.2e}",
-                        refresh=False,
-                    )
-                lbfgs_starts = self.lbfgs is not None and self.step == self.spec.steps
-                if checkpoint is not None and (self.step % checkpoint_every == 0 or lbfgs_starts):
-                    self.save_checkpoint(checkpoint)
+        try:
+            with bar:
+                self._train_until(end, bar, checkpoint_every)
+        except KeyboardInterrupt:
+            raise TrainingInterrupted(self) from None
         if self.step == total and self.history["step"][-1:] != [self.step]:
             loss, terms = self.loss_terms(update_weights=False)
             self.log(self.step, loss, terms)
+
+    def _train_until(self, end: int, bar: tqdm, checkpoint_every: int) -> None:
+        """Steps up to ``end``, saving ``self.checkpoint`` every ``checkpoint_every`` steps
+        and when the L-BFGS stage starts."""
+        while self.step < end:
+            t0 = time.perf_counter()
+            self.train_step()
+            self.train_seconds += time.perf_counter() - t0
+            bar.update(1)
+            if self.history["step"] and self.history["step"][-1] == self.step - 1:
+                bar.set_postfix(
+                    loss=f"{self.history['loss'][-1]:.2e}",
+                    err=f"{self.history['error'][-1]:.2e}",
+                    refresh=False,
+                )
+            lbfgs_starts = self.lbfgs is not None and self.step == self.spec.steps
+            due = self.step % checkpoint_every == 0 or lbfgs_starts
+            if self.checkpoint is not None and due:
+                self.save_checkpoint(self.checkpoint)
+                self.checkpoint_step = self.step
 
     # -- results -------------------------------------------------------------------
     def history_arrays(self) -> dict[str, np.ndarray]:

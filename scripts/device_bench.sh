@@ -18,5 +18,9 @@ mkdir -p "$OUT"
     "$PYTHON" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 } >"$OUT/card.txt"
 export PYTHONUNBUFFERED=1
-"$PYTHON" -m pinnlib bench --device "$DEVICE" --points 4096 25600 --steps 50 --warmup 10 "$@" \
+SIZES=(--points 4096 25600 --steps 50 --warmup 10)
+if [[ " $* " == *" --quick "* ]]; then
+    SIZES=()  # --quick keeps sizes it is given, so give none
+fi
+"$PYTHON" -m pinnlib bench --device "$DEVICE" "${SIZES[@]}" "$@" \
     2>&1 | tee "$OUT/bench_$DEVICE.txt"

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from pinnlib.diagnostics import detect_phases
+from pinnlib.diagnostics import detect_history_phases
 from pinnlib.experiments import REPO_ROOT, run
 from pinnlib.records import atomic_write_bytes
 from pinnlib.spec import RunSpec
@@ -36,6 +36,10 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     ],
     "helmholtz": [
         dict(width=48, depth=4, steps=6000, rba_init="residual",
+             problem_args=dict(n_collocation=4096, a1=1.0, a2=4.0)),
+        # longer, compiled, SNR at the paper's 256 points per batch
+        dict(width=48, depth=4, steps=20_000, decay_every=2000, rba_init="residual",
+             compile=True, snr_batch_points=256,
              problem_args=dict(n_collocation=4096, a1=1.0, a2=4.0)),
     ],
     "allen_cahn": [
@@ -64,7 +68,7 @@ def candidate_spec(problem: str, settings: dict[str, Any], method: str, seed: in
 def row(spec: RunSpec, record) -> dict[str, Any]:
     """One table row: configuration, errors, detected jump and cost."""
     h = record.history
-    phases = detect_phases(h["step"], h["snr"])
+    phases = detect_history_phases(h)
     return {
         "problem": spec.problem,
         "method": spec.method,

@@ -9,6 +9,7 @@ import torch
 
 from pinnlib.diagnostics import (
     MONITOR_NAMES,
+    BatchGradientCache,
     adam_snr,
     adaptive_bins,
     batch_gradients,
@@ -24,8 +25,10 @@ from pinnlib.diagnostics import (
     tanh_saturation,
 )
 from pinnlib.diagnostics.bench import bench_size, format_bench, logged_steps
+from pinnlib.diagnostics.snr import paper_units
 from pinnlib.experiments import experiment
 from pinnlib.nn import MLP
+from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer
 
 TINY = dict(width=8, depth=2, steps=40, problem_args=dict(n_collocation=200))
@@ -91,6 +94,66 @@ def test_batch_split_is_a_fixed_partition():
     assert torch.equal(index, again)
     with pytest.raises(ValueError, match="n_batches"):
         batch_split(5, 10)
+
+
+def test_equal_batches_have_the_stated_size_and_a_fixed_order():
+    index, mask = batch_split(1030, seed=3, batch_points=100)
+    assert index.shape == (10, 100) and bool(mask.all())
+    assert len(set(index.flatten().tolist())) == 1000  # 30 left over, none repeated
+    again, _ = batch_split(1030, seed=3, batch_points=100)
+    assert torch.equal(index, again)
+    with pytest.raises(ValueError, match="batch_points"):
+        batch_split(100, batch_points=60)
+
+
+def test_snr_grows_like_the_square_root_of_the_points_per_batch():
+    """At fixed weights the spread of a batch-mean gradient shrinks like 1/sqrt(n_b)."""
+    spec = tiny("vanilla", dtype="float64", problem_args=dict(n_collocation=4096))
+    trainer = Trainer(spec)
+    trainer.run(progress=False, stop_at=30)
+    sizes = np.array([16, 64, 256, 1024])
+    snr = []
+    for n in sizes:
+        grads = batch_gradients(
+            trainer.model, trainer.problem, trainer.points, batch_points=int(n), seed=1
+        )
+        snr.append(gradient_statistics(grads).snr)
+    slope = np.polyfit(np.log(sizes), np.log(snr), 1)[0]
+    assert slope == pytest.approx(0.5, abs=0.1)
+    rescaled = paper_units(np.array(snr), sizes)  # all in units of n_b = 256
+    assert np.ptp(np.log10(rescaled)) < 0.3 < np.ptp(np.log10(snr))
+    assert paper_units(1.0, 64) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="positive"):
+        paper_units(1.0, 0)
+
+
+def test_residual_only_snr_leaves_out_the_shared_condition_gradient():
+    spec = tiny("rba", dtype="float64", problem_args=dict(n_collocation=203))
+    trainer = Trainer(spec)  # RBA weights start at 0: the residual term is tiny
+    trainer.run(progress=False, stop_at=1)
+    cache = BatchGradientCache(n_batches=20)
+    s = cache(trainer)
+    assert s.points_per_batch == pytest.approx(203 / 20)
+    assert s.total.snr > 10 * s.residual.snr
+    equal = BatchGradientCache(batch_points=50)(trainer)
+    assert equal.points_per_batch == 50
+
+
+def test_a_spec_sets_equal_snr_batches_and_keeps_older_keys():
+    spec = tiny("vanilla", steps=10)
+    assert spec.snr_batch_points is None
+    equal = spec.replace(snr_batch_points=50)
+    assert equal.key != spec.key
+    legacy = {k: v for k, v in spec.to_dict().items() if k != "snr_batch_points"}
+    assert RunSpec.from_dict(legacy).key == spec.key  # records made before the field
+    trainer = Trainer(equal)
+    trainer.run(progress=False)
+    assert np.all(np.asarray(trainer.history["snr_points_per_batch"]) == 50)
+    plain = Trainer(spec)
+    plain.run(progress=False)
+    assert np.all(np.asarray(plain.history["snr_points_per_batch"]) == 200 / 100)
+    with pytest.raises(ValueError, match="snr_batch_points"):
+        spec.replace(snr_batch_points=0)
 
 
 @pytest.mark.parametrize(
@@ -210,7 +273,8 @@ def test_make_monitors_names():
 
 
 def expected_keys(method):
-    keys = {"snr", "snr_layers", "order", "order_layers", "adam_snr", "homogeneity_residual"}
+    keys = {"snr", "snr_layers", "snr_residual", "snr_points_per_batch", "order", "order_layers"}
+    keys |= {"adam_snr", "homogeneity_residual"}
     keys |= {f"compression_{k}" for k in ("entropy", "entropy_kde", "saturation")}
     keys |= {"compression_saturation_tanh"}
     return keys | ({"homogeneity_rba"} if method == "rba" else set())

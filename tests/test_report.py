@@ -48,7 +48,7 @@ def fake_record(
         "step": steps, "snr": snr, "error": error, "loss": error**2,
         "homogeneity_residual": phi_r, "order": phi_r,
         "compression_entropy": entropy, "compression_saturation": saturation,
-        "compression_entropy_kde": entropy - 1.0,
+        "compression_entropy_kde": entropy - 1.0, "compression_saturation_tanh": saturation,
     }  # fmt: skip
     info = {"provenance": {"threads": 1}, "train_seconds": 1.0, "steps_per_second": 1.0}
     return RunRecord(None, spec, history, {}, info)
@@ -112,8 +112,36 @@ def test_rba_and_homogeneity_findings():
     rows = report.homogeneity_rows(all_runs)
     assert all(r["rho_r"] < -0.9 for r in rows)  # error falls as phi_r rises
     h = report.homogeneity_counts(all_runs, rows)
-    assert (h["negative"], h["agree"]) == (2, 1) and "**support**" in h["verdict"]
+    assert (h["negative"], h["positive"], h["agree"]) == (2, 0, 1)
+    assert "**support**" in h["verdict"] and "**support**" in h["phi_verdict"]
     assert "Burgers" in report.rba_table(all_runs)
+
+
+def homogeneity_row(benchmark: str, rho_r: float, rho_phi: float) -> dict:
+    return {"benchmark": benchmark, "rho_r": rho_r, "rho_phi": rho_phi}
+
+
+def test_homogeneity_verdicts_name_the_direction_of_every_benchmark():
+    """Eight runs the claim's way and six the other way is no support, and says where."""
+    rows = [homogeneity_row("Burgers", -0.8, 0.5)] * 8 + [
+        homogeneity_row("Allen-Cahn", 0.6, 0.5)
+    ] * 6 + [homogeneity_row("cavity", 0.0, 0.0)] * 10  # fmt: skip
+    residual = report.homogeneity_verdict(rows, "phi_r")
+    assert (residual["negative"], residual["positive"]) == (8, 6)
+    assert "**do not support**" in residual["verdict"]
+    assert (
+        "falls as the residual homogeneity $\\phi_r$ rises on Burgers (8 of 8)"
+        in (residual["verdict"])
+    )
+    assert "rises with it on Allen-Cahn (6 of 6)" in residual["verdict"]
+    gradient = report.homogeneity_verdict(rows, "phi")
+    assert "**contradict**" in gradient["verdict"]  # 14 of 24 the other way, none the claim's
+    weak = [homogeneity_row("cavity", 0.0, 0.5)] * 2 + [homogeneity_row("cavity", 0.0, 0.0)] * 10
+    assert "no clear trend" in report.homogeneity_verdict(weak, "phi")["verdict"]
+    most = [homogeneity_row("Burgers", -0.8, -0.8)] * 7 + [homogeneity_row("cavity", 0.1, 0.4)]
+    assert "**support**" in report.homogeneity_verdict(most, "phi_r")["verdict"]
+    assert "**in part**" in report.homogeneity_verdict(most, "phi")["verdict"]
+    assert "**support**" in report.homogeneity_verdict(most[:6], "phi")["verdict"]
 
 
 def test_compression_change_across_the_jump():
@@ -124,8 +152,32 @@ def test_compression_change_across_the_jump():
         np.testing.assert_allclose(c["entropy"], [-3.0, -2.0, -1.0], atol=0.05)
         np.testing.assert_allclose(c["saturation"], [0.15, 0.1, 0.05], atol=1e-9)
     counts = report.compression_counts(changes)
-    assert (counts["compressed"], counts["saturated"], counts["deeper_less"]) == (2, 2, 2)
+    assert (counts["compressed"], counts["kde_compressed"], counts["saturated"]) == (2, 2, 2)
+    assert (counts["deeper_less"], counts["deeper_more"]) == (2, 0)
     assert "**support**" in counts["verdict"]
+
+
+def test_compression_verdict_says_when_deeper_layers_lose_more_and_ignores_hundredths():
+    layers = np.ones(3)
+    tiny = {"entropy": -0.02 * layers, "entropy_kde": -0.02 * layers,
+            "saturation": 0 * layers, "saturation_tanh": -0.01 * layers,
+            "entropy_after": 11.97 * layers, "entropy_ceiling": 12.0}  # fmt: skip
+    counts = report.compression_counts({"a": tiny, "b": tiny})
+    assert (counts["compressed"], counts["kde_compressed"], counts["at_ceiling"]) == (0, 0, 2)
+    assert "**do not support**" in counts["verdict"]
+    deeper_more = {**tiny, "entropy_kde": np.array([-0.2, -0.5, -0.9]),
+                   "saturation_tanh": 0.1 * layers}  # fmt: skip
+    counts = report.compression_counts({"a": deeper_more, "b": deeper_more})
+    assert (counts["kde_compressed"], counts["deeper_less"], counts["deeper_more"]) == (2, 0, 2)
+    assert "deeper layers lose more in 2 of the 2" in counts["verdict"]
+    assert "**in part**" in counts["verdict"]
+    expanding = {**tiny, "entropy_kde": 0.5 * layers}
+    counts = report.compression_counts({"a": expanding, "b": tiny})
+    assert (
+        counts["kde_expanded"] == 1
+        and "rises, the opposite of compression, in 1" in (counts["verdict"])
+    )
+    assert "| 0.03  " in report.compression_table({"a": tiny})  # bits below the ceiling
     assert "cannot be tested" in report.compression_counts({})["verdict"]
 
 
@@ -157,7 +209,8 @@ def test_summary_figures_label_every_panel():
     runs = {"Burgers": {"vanilla": fake_record(), "rba": fake_record("rba", noise_seed=1)}}
     fig = plots.plot_snr_grid(runs)
     axes = fig.get_axes()
-    assert [a.get_title() for a in axes] == ["Burgers: vanilla", "Burgers: RBA"]
+    assert [a.get_title().split("\n")[0] for a in axes] == ["Burgers: vanilla", "Burgers: RBA"]
+    assert "not logged" in axes[0].get_title() and "as measured" in axes[0].get_ylabel()
     assert all(a.get_xlabel() == "Adam step" for a in axes)
     fig = plots.plot_homogeneity_error(runs)
     assert fig.get_axes()[0].get_ylabel() == r"relative $L^2$ error"

@@ -27,7 +27,12 @@ from pinnlib.diagnostics.gradients import (
 )
 from pinnlib.diagnostics.homogeneity import bin_means, homogeneity
 from pinnlib.diagnostics.monitors import MONITOR_NAMES, BatchGradientCache, make_monitors
-from pinnlib.diagnostics.phases import PhaseResult, detect_phases, moving_average
+from pinnlib.diagnostics.phases import (
+    PhaseResult,
+    detect_history_phases,
+    detect_phases,
+    moving_average,
+)
 from pinnlib.diagnostics.snr import (
     GradientStatistics,
     batch_snr,
@@ -47,6 +52,7 @@ __all__ = [
     "batch_snr",
     "batch_split",
     "bin_means",
+    "detect_history_phases",
     "detect_phases",
     "gradient_statistics",
     "homogeneity",

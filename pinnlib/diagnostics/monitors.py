@@ -6,7 +6,10 @@ under ``"<name>_<k>"`` (``"<name>"`` for the key ``""``). The monitors and the
 history keys they write:
 
 =============== ============================================================
-``snr``         ``snr`` (whole network), ``snr_layers`` (one per weight matrix)
+``snr``         ``snr`` (whole network), ``snr_layers`` (one per weight matrix),
+                ``snr_residual`` (whole network, residual term only: without the
+                condition loss's gradient, which every batch shares), and
+                ``snr_points_per_batch`` (n_b, the mean points per batch)
 ``order``       ``order`` (phi), ``order_layers``
 ``adam_snr``    ``adam_snr`` (nan at step 0, before Adam has moments, and
                 during an L-BFGS stage, which has none)
@@ -31,13 +34,14 @@ path, to round-off). The initial and boundary loss comes from
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from pinnlib.diagnostics.adam import adam_snr
 from pinnlib.diagnostics.compression import layer_compression
-from pinnlib.diagnostics.gradients import batch_gradients
+from pinnlib.diagnostics.gradients import batch_gradient_parts
 from pinnlib.diagnostics.homogeneity import homogeneity
 from pinnlib.diagnostics.snr import GradientStatistics, gradient_statistics
 
@@ -50,41 +54,67 @@ N_BATCHES = 100
 SPLIT_SEED = 0
 
 
+@dataclass(frozen=True)
+class BatchStatistics:
+    """The statistics of one evaluation of the batch gradients."""
+
+    total: GradientStatistics
+    residual: GradientStatistics
+    points_per_batch: float
+
+
 class BatchGradientCache:
     """Batch-gradient statistics of a trainer's current state, computed once per state.
 
     The state is identified by the trainer, its step and the version counters of
-    its parameters (the optimizer updates them in place).
+    its parameters (the optimizer updates them in place). ``batch_points``: equal
+    batches of that many points; None: the paper's ``n_batches`` = 100 chunks
+    (:func:`pinnlib.diagnostics.gradients.batch_split`).
     """
 
-    def __init__(self, n_batches: int = N_BATCHES, seed: int = SPLIT_SEED) -> None:
-        self.n_batches, self.seed = n_batches, seed
+    def __init__(
+        self, n_batches: int = N_BATCHES, seed: int = SPLIT_SEED, batch_points: int | None = None
+    ) -> None:
+        self.n_batches, self.seed, self.batch_points = n_batches, seed, batch_points
         self._key: tuple | None = None
-        self._value: GradientStatistics | None = None
+        self._value: BatchStatistics | None = None
 
-    def __call__(self, trainer: Trainer) -> GradientStatistics:
+    def __call__(self, trainer: Trainer) -> BatchStatistics:
         params = tuple(trainer.model.parameters())
         key = (id(trainer), trainer.step, tuple(p._version for p in params))
         if key != self._key:
-            grads = batch_gradients(
+            n_points = len(trainer.points)
+            residual, shared = batch_gradient_parts(
                 trainer.model,
                 trainer.problem,
                 trainer.points,
                 weights=trainer.weighting.weights,
                 condition_loss=lambda: sum(trainer.condition_losses().values()),
-                n_batches=min(self.n_batches, len(trainer.points)),
+                n_batches=min(self.n_batches, n_points),
                 seed=self.seed,
+                batch_points=self.batch_points,
             )
-            self._key, self._value = key, gradient_statistics(grads)
+            total = residual if shared is None else {n: g + shared[n] for n, g in residual.items()}
+            batches = next(iter(residual.values())).shape[0]
+            per_batch = self.batch_points or n_points / batches
+            self._key = key
+            self._value = BatchStatistics(
+                gradient_statistics(total), gradient_statistics(residual), float(per_batch)
+            )
         return self._value
 
 
 def snr_monitor(cache: BatchGradientCache) -> Monitor:
-    """Batch gradient SNR, whole network and per weight matrix."""
+    """Batch gradient SNR: whole network, per weight matrix, residual term only, and n_b."""
 
     def monitor(trainer: Trainer) -> dict[str, Any]:
         s = cache(trainer)
-        return {"": s.snr, "layers": s.snr_layers}
+        return {
+            "": s.total.snr,
+            "layers": s.total.snr_layers,
+            "residual": s.residual.snr,
+            "points_per_batch": s.points_per_batch,
+        }
 
     return monitor
 
@@ -93,7 +123,7 @@ def order_monitor(cache: BatchGradientCache) -> Monitor:
     """Gradient order parameter phi, whole network and per weight matrix."""
 
     def monitor(trainer: Trainer) -> dict[str, Any]:
-        s = cache(trainer)
+        s = cache(trainer).total
         return {"": s.order, "layers": s.order_layers}
 
     return monitor
@@ -135,14 +165,16 @@ def _builders() -> dict[str, Callable[[BatchGradientCache], Monitor]]:
 MONITOR_NAMES: tuple[str, ...] = tuple(_builders())
 
 
-def make_monitors(names: Iterable[str]) -> dict[str, Monitor]:
-    """Monitors by name (``"all"`` for every one); an unknown name is a ValueError."""
+def make_monitors(names: Iterable[str], batch_points: int | None = None) -> dict[str, Monitor]:
+    """Monitors by name (``"all"`` for every one); an unknown name is a ValueError.
+
+    ``batch_points``: the SNR's batches (:class:`BatchGradientCache`)."""
     names = list(names)
     valid = (*MONITOR_NAMES, "all")
     unknown = [n for n in names if n not in valid]
     if unknown:
         raise ValueError(f"unknown monitor(s) {unknown}; valid names: {list(valid)}")
     wanted = MONITOR_NAMES if "all" in names else [n for n in MONITOR_NAMES if n in names]
-    cache = BatchGradientCache()
+    cache = BatchGradientCache(batch_points=batch_points)
     builders = _builders()
     return {name: builders[name](cache) for name in wanted}

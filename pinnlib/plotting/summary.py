@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from pinnlib.plotting.diagnostics import draw_snr
+from pinnlib.plotting.diagnostics import PAPER_SMOOTHING, draw_snr, snr_note, snr_ylabel
 from pinnlib.plotting.style import (
     BENCHMARK_TITLES,
     METHOD_COLORS,
@@ -19,20 +19,28 @@ from pinnlib.records import RunRecord
 Runs = dict[str, dict[str, RunRecord]]  # {benchmark title: {method: record}}
 
 
-def plot_snr_grid(runs: Runs, smooth: int = 10) -> Figure:
+def plot_snr_grid(runs: Runs, smooth: int = PAPER_SMOOTHING) -> Figure:
     """Whole-network batch gradient SNR of every benchmark (rows) and method (columns),
-    with the detected phases shaded."""
+    in the paper's units (256 points per batch), with the detected phases shaded.
+
+    Each panel as :func:`pinnlib.plotting.diagnostics.draw_snr` draws it without the
+    per-layer lines: as logged (faint), the arithmetic moving average over ``smooth``
+    logged points (thick), the geometric one (dashed), the residual term alone where
+    logged, Adam's SNR dotted; titled with the points per batch the SNR was measured at.
+    """
     methods = sorted({m for r in runs.values() for m in r}, key=list(METHOD_COLORS).index)
     with book_style():
-        fig = new_figure((4.6 * len(methods), 2.7 * len(runs)))
+        fig = new_figure((4.6 * len(methods), 3.0 * len(runs)))
         axes = fig.subplots(len(runs), len(methods), squeeze=False, sharex=True)
         for row, (title, records) in zip(axes, runs.items()):
             for ax, method in zip(row, methods):
+                name = f"{title}: {METHOD_LABELS[method]}"
                 if method in records:
                     draw_snr(ax, method, records[method], smooth, layers=False)
-                ax.set_title(f"{title}: {METHOD_LABELS[method]}")
-            row[0].set_ylabel("batch gradient SNR")
-        axes[0, 0].legend(loc="lower left", fontsize=7)
+                    name += f"\n{snr_note(records[method].history)}"
+                ax.set_title(name)
+            row[0].set_ylabel(snr_ylabel([r.history for r in records.values()]))
+        axes[0, 0].legend(loc="lower left", fontsize=7, ncol=2)
     return fig
 
 
@@ -80,22 +88,24 @@ def plot_seed_errors(errors: dict[str, dict[str, list[float]]]) -> Figure:
 
 
 def plot_compression_change(changes: dict[str, dict], span: str = "across the SNR jump") -> Figure:
-    """Per hidden layer: change of binned entropy (bits) and of saturation share over
-    ``span``, one line per run, coloured by method, marked by benchmark. ``changes``:
-    {run label: {"entropy": dH per layer, "saturation": dS per layer, "method": ...,
-    "benchmark": ...}} as made by :func:`pinnlib.report.compression_changes`."""
+    """Per hidden layer: change of the KDE entropy (bits) and of the share of tanh units
+    with |a| > 0.99 over ``span`` (the two measures with headroom; the binned entropy sits
+    at its ceiling), one line per run, coloured by method, marked by benchmark.
+    ``changes``: {run label: {"entropy_kde": dH per layer, "saturation_tanh": dS per
+    layer, "method": ..., "benchmark": ...}} as made by
+    :func:`pinnlib.report.compression_changes`."""
     markers = dict(zip(BENCHMARK_TITLES.values(), "osD^"))
     with book_style():
         fig = new_figure((10.5, 3.6))
         ax_h, ax_s = fig.subplots(1, 2)
         for change in changes.values():
-            layers = np.arange(1, len(change["entropy"]) + 1)
+            layers = np.arange(1, len(change["entropy_kde"]) + 1)
             style = dict(color=METHOD_COLORS[change["method"]], alpha=0.7, lw=1.0,
                          marker=markers.get(change["benchmark"], "o"), ms=4)  # fmt: skip
-            ax_h.plot(layers, change["entropy"], **style)
-            ax_s.plot(layers, change["saturation"], **style)
-        for ax, what in ((ax_h, rf"$\Delta H$ {span} (bits)"),
-                         (ax_s, f"change of saturation share\n{span}")):  # fmt: skip
+            ax_h.plot(layers, change["entropy_kde"], **style)
+            ax_s.plot(layers, change["saturation_tanh"], **style)
+        for ax, what in ((ax_h, f"change of KDE entropy\n{span} (bits)"),
+                         (ax_s, f"change of share of |a| > 0.99\n{span}")):  # fmt: skip
             ax.axhline(0, color="k", lw=0.7)
             ax.set(xlabel="hidden layer (input side = 1)", ylabel=what)
             ax.xaxis.get_major_locator().set_params(integer=True)

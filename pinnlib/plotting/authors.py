@@ -1,0 +1,73 @@
+"""The authors' own runs (:mod:`pinnlib.authors_logs`): error and SNR with the phases.
+
+One row per benchmark: the relative L2 error against the step (left) and the
+whole-network batch SNR at 256 points per batch (right, the paper's units: as logged,
+faint, and the arithmetic moving average over 60 logged points, as the authors smooth
+their figures), with the phases this book's detector finds shaded and the step the
+authors place the jump into total diffusion at marked by a dotted line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from pinnlib.authors_logs import AuthorsLog
+from pinnlib.diagnostics.phases import PhaseResult, moving_average
+from pinnlib.plotting.style import (
+    BENCHMARK_TITLES,
+    METHOD_COLORS,
+    METHOD_LABELS,
+    book_style,
+    new_figure,
+)
+
+#: Logged points of the authors' moving average.
+SMOOTHING = 60
+
+
+def _shade(ax, phases: PhaseResult, color: str) -> None:
+    """Mark the detected boundaries of one run (dashed, in the run's colour)."""
+    for step in (phases.fitting_end, phases.total_diffusion):
+        if step is not None:
+            ax.axvline(max(step, 1), color=color, lw=1.0, ls="--")
+
+
+def plot_authors_logs(
+    logs: Mapping[str, Mapping[str, AuthorsLog]],
+    phases: Mapping[str, Mapping[str, PhaseResult]],
+    transitions: Mapping[str, Mapping[str, float]],
+) -> Figure:
+    """``logs[benchmark][method]``, the detected ``phases`` of each, and the authors'
+    hand-placed ``transitions[benchmark][method]`` (steps)."""
+    with book_style():
+        fig = new_figure((10.5, 3.3 * len(logs)))
+        axes = np.atleast_2d(fig.subplots(len(logs), 2))
+        for (problem, runs), (ax_e, ax_s) in zip(logs.items(), axes):
+            for method, log in runs.items():
+                color = METHOD_COLORS[method]
+                label = METHOD_LABELS[method]
+                ax_e.loglog(np.clip(log.steps, 1, None), log.error, color=color, label=label)
+                steps = np.clip(log.snr_steps, 1, None)
+                ax_s.loglog(steps, log.snr, color=color, lw=0.4, alpha=0.25)
+                smooth = moving_average(log.snr, SMOOTHING)
+                ax_s.loglog(steps, smooth, color=color, lw=2.0, label=f"{label}: moving average")
+                for ax in (ax_e, ax_s):
+                    _shade(ax, phases[problem][method], color)
+                    ax.axvline(transitions[problem][method], color=color, lw=1.2, ls=":")
+            title = BENCHMARK_TITLES.get(problem, problem)
+            ax_e.set(xlabel="Adam step", ylabel=r"relative $L^2$ error", title=f"{title}: error")
+            ax_s.set(
+                xlabel="Adam step",
+                ylabel="batch SNR (256 points per batch)",
+                title=f"{title}: SNR (dashed: detected, dotted: authors' jump)",
+            )
+            ax_s.axhline(1.0, color="k", lw=0.6)
+            ax_e.legend(loc="lower left")
+            ax_s.legend(loc="lower left", fontsize=8)
+    return fig
+
+
+__all__ = ["plot_authors_logs"]
