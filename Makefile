@@ -24,7 +24,7 @@ browser:
 ## Train the runs missing from data/runs in parallel (one per core), then execute every
 ## chapter at $(PROFILE) from the records only and build _build/html/index.html.
 book: $(STAMP)
-	$(PY) -m pinnlib.sweep --profile $(PROFILE) --max-parallel $$(nproc)
+	$(PY) -m pinnlib sweep --profile $(PROFILE) --max-parallel $$(nproc)
 	PINNLIB_NO_TRAINING=1 $(PY) -m pinnlib book --profile $(PROFILE)
 
 ## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
@@ -41,7 +41,7 @@ format: $(STAMP)
 ## re-execute the chapters at the ci profile from those records, training off, into
 ## tests/notebooks/ (what nbval compares). Commit both.
 ci-notebooks: $(STAMP)
-	$(PY) -m pinnlib book --profile ci --no-build --output _build/ci-train
+	$(PY) -m pinnlib sweep --profile ci --cache data/runs --max-parallel $$(nproc)
 	PINNLIB_NO_TRAINING=1 $(PY) -m pinnlib book --profile ci --no-build --notebooks tests/notebooks --output _build/ci
 
 ## JupyterLab on the repository; open book/<chapter>.py with "Open With > Notebook".

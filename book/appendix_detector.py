@@ -181,7 +181,7 @@ Markdown(report.markdown_table(cal_rows, headers))
 # One synthetic history of each kind at noise 0.6 (measured scatter about 0.8 decades),
 # with the phases the detector finds:
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-detector-examples", "caption": "Synthetic SNR histories (paper units, 256 points per batch) at noise 0.6: as generated (faint) and a moving average over 10 logged points (thick). Shaded and dashed: the phases and boundaries the detector finds; dotted red: the true boundaries; dash-dotted: SNR = 1 and 2."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-detector-examples", "caption": "Synthetic SNR histories (paper units, 256 points per batch) at noise 0.6: as generated (faint) and the geometric moving average over 60 logged points (thick; the synthetic noise is Student-$t$ in $\\log_{10}$ SNR, whose rare outliers, decades high, would carry an arithmetic average). Shaded and dashed black: the phases and boundaries the detector finds; dotted red: the true boundaries; dash-dotted: SNR = 1 and 2."}}
 examples = {}
 for i, name in enumerate(("near level", "fitting drop", "abrupt rise", "gradual rise")):
     h = suite.synthetic_history(name, 0.6, np.random.default_rng([99, i]), (40_000, 40_000))

@@ -148,16 +148,16 @@ glue("burgers_phases", Markdown("; ".join(
 # every batch gradient is the gradient of the same initial and boundary loss; its SNR
 # starts high by construction, whatever the training does afterwards.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-snr", "caption": "Batch gradient signal-to-noise ratio against the Adam step (whole network thick, per weight matrix thin, Adam's own SNR dotted), with the phases found by the detector shaded."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-snr", "caption": "Batch gradient SNR against the Adam step, rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at): whole network as logged (faint), its arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter (thick; dashed: the geometric mean), the residual term alone (thin dash-dotted, where logged), per weight matrix (thin, same average), Adam's own SNR (dotted, a ratio of its moments, not rescaled), SNR = 1 (dash-dotted black); the detected phases shaded."}}
 plots.plot_snr(records)
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-order", "caption": "Gradient order parameter, residual homogeneity over a 10 x 10 grid of the domain, and the test error."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-order", "caption": "Gradient order parameter and residual homogeneity over a 10 x 10 grid of the domain (faint: as logged; solid: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter), and the test error."}}
 plots.plot_order(records)
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-maps", "caption": "Final absolute residual of each run and the final RBA weights over the domain (averaged in bins)."}}
 plots.plot_residual_maps(records)
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-compression", "caption": "Information compression per hidden layer: entropy of the binned activation patterns, a kernel (KDE) entropy estimate, and the share of saturated activations."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-compression", "caption": "Information compression per hidden layer: entropy of the binned activation patterns, a kernel (KDE) entropy estimate, and the share of saturated activations, each as its arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter."}}
 plots.plot_compression(records)
 
 # %% [markdown]

@@ -89,7 +89,7 @@ plots.plot_run_fields(records, ("x", "y"))
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-history", "caption": "Total training loss (left) and relative $L^2$ test error (right) against the Adam step (first seed)."}}
 plots.plot_histories(records, keys=("loss", "error"))
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-snr", "caption": "Batch gradient SNR (whole network thick, per weight matrix thin, Adam's SNR dotted) with the detected phases shaded (first seed)."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-snr", "caption": "Batch gradient SNR against the Adam step, rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at): whole network as logged (faint), its arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter (thick; dashed: the geometric mean), the residual term alone (thin dash-dotted, where logged), per weight matrix (thin, same average), Adam's own SNR (dotted, a ratio of its moments, not rescaled), SNR = 1 (dash-dotted black); the detected phases shaded (first seed)."}}
 plots.plot_snr(records)
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-maps", "caption": "Final absolute residual of each run and the final RBA weights over the square (bin means, first seed)."}}

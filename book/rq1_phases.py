@@ -55,7 +55,7 @@ runs = {p: report.benchmark_runs(p, profile, seeds, device=device) for p in repo
 # {numref}`fig-rq1-snr` shows the whole-network SNR of the first seed of every benchmark,
 # with the detected phases shaded; the benchmark chapters show the per-layer SNRs too.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-snr", "caption": "Batch gradient SNR over 100 batches of collocation points (faint: as logged; thick: moving average of the log over 10 logged points), first seed. Shaded: the phases found by the detector; dash-dotted: SNR = 1; dotted: Adam's SNR."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-snr", "caption": "Whole-network batch gradient SNR over 100 batches of collocation points, rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at), first seed. Faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter; dashed: the geometric moving average; thin dash-dotted: the residual term alone, where logged; dotted: Adam's SNR (not rescaled); dash-dotted black: SNR = 1. Shaded: the phases found by the detector."}}
 plots.plot_snr_grid({report.TITLES[p]: report.first_seed(r) for p, r in runs.items()})
 
 # %% [markdown]
@@ -116,17 +116,17 @@ for p, records in long.items():
     noise = max(found.noise for found in phases.values())
     glue(f"rq1_noise_{p}", f"{noise:.2f}", display=False)
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-burgers", "caption": "Burgers trained longer (first seed): batch gradient SNR with the detected phases, vanilla (left) and RBA (right)."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-burgers", "caption": "Burgers trained longer (first seed), vanilla (left) and RBA (right): batch gradient SNR rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at), with the detected phases shaded; faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter (dashed: geometric mean); per weight matrix, residual term and Adam's SNR as in the benchmark chapters."}}
 plots.plot_snr(long["burgers"])
 
 # %% [markdown]
 # In the longer Burgers training, {glue:md}`rq1_long_burgers:myst`. Over 5,000-step windows,
 # {glue:md}`rq1_fall_burgers:myst`.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-allen-cahn", "caption": "Allen-Cahn trained longer (first seed): batch gradient SNR with the detected phases, vanilla (left) and RBA (right)."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-allen-cahn", "caption": "Allen-Cahn trained longer (first seed), vanilla (left) and RBA (right): batch gradient SNR rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at), with the detected phases shaded; faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter (dashed: geometric mean); per weight matrix, residual term and Adam's SNR as in the benchmark chapters."}}
 plots.plot_snr(long["allen_cahn"])
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-allen-cahn-order", "caption": "Allen-Cahn trained longer (first seed): gradient order $\\phi$, residual homogeneity $\\phi_r$ (RBA: also of its weights, dashed) and the relative $L^2$ error against the step (faint: as logged; solid: moving average)."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-long-allen-cahn-order", "caption": "Allen-Cahn trained longer (first seed): gradient order $\\phi$, residual homogeneity $\\phi_r$ (RBA: also of its weights, dashed) and the relative $L^2$ error against the step (faint: as logged; solid: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter)."}}
 plots.plot_order(long["allen_cahn"])
 
 # %% [markdown]

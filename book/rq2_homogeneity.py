@@ -56,7 +56,7 @@ runs = {p: report.benchmark_runs(p, profile, seeds, device=device) for p in repo
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq2-scatter", "caption": "Residual homogeneity $\\phi_r$ against the relative $L^2$ error at every logged step after step 300 (first seed); later steps are drawn darker."}}
 plots.plot_homogeneity_error({report.TITLES[p]: report.first_seed(r) for p, r in runs.items()})
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq2-order", "caption": "Allen-Cahn, first seed: gradient order parameter, residual homogeneity of $|r|$ (solid) and of the RBA weights (dashed), and the test error."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq2-order", "caption": "Allen-Cahn, first seed: gradient order parameter, residual homogeneity of $|r|$ (solid) and of the RBA weights (dashed), and the test error; faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter."}}
 plots.plot_order(report.first_seed(runs["allen_cahn"]))
 
 # %% [markdown]

@@ -49,7 +49,7 @@ runs = {p: report.benchmark_runs(p, profile, seeds, device=device) for p in repo
 # measures per layer for the first seed, with the detected jump marked where there is
 # one.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq4-burgers", "caption": "Burgers, first seed: binned entropy, KDE entropy and saturation share of each hidden layer against the step, for vanilla training (top) and RBA (bottom); dashed vertical line: the detected SNR jump."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq4-burgers", "caption": "Burgers, first seed: binned entropy, KDE entropy and saturation share of each hidden layer against the step, each as its arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter, for vanilla training (top) and RBA (bottom); dashed vertical line: the detected SNR jump."}}
 plots.plot_compression(report.first_seed(runs["burgers"]))
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq4-allen-cahn", "caption": "Allen-Cahn, first seed: as in the previous figure."}}

@@ -1,6 +1,6 @@
 """pinnlib: physics-informed neural networks, the library behind the book.
 
-Data flows one way (see DESIGN.md):
+Data flows one way:
 
     RunSpec (spec.py)
       -> problem (problems/: allen_cahn, helmholtz, burgers, cavity)

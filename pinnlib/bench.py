@@ -12,7 +12,7 @@ and reports the median milliseconds per step over ``steps`` repeats after
 ``warmup`` steps, the ratio to the autograd path, and the peak memory a step
 allocates beyond what is held before it (CUDA: ``torch.cuda.max_memory_allocated``;
 CPU: the allocation events of ``torch.profiler``, which see every tensor the
-step allocates). PAPER.md lists the same comparison on an H100.
+step allocates). The paper's authors report the same comparison on an H100.
 
 It also reports what bounds the ratio: the matrix-multiply FLOPs of one step (counted
 by ``torch.profiler``) and the *matmul floor*, those FLOPs divided by the throughput this

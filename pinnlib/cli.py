@@ -186,8 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bench.set_defaults(handler=cmd_bench)
 
+    from pinnlib import sweep
     from pinnlib.diagnostics import phase_suite
 
+    sweep.add_parser(sub).set_defaults(handler=sweep.main)
     phase_suite.add_parser(sub).set_defaults(handler=phase_suite.main)
     return parser
 

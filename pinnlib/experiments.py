@@ -5,7 +5,7 @@ and :func:`run` either loads the stored record of that exact spec or trains it.
 Records live under ``data/runs/<problem>/<method>-<key>/`` (or the folder named by
 the ``PINNLIB_CACHE`` environment variable, or the ``cache_dir`` argument).
 
-Profiles are the one knob for cost (DESIGN.md):
+Profiles are the one knob for cost:
 
 * ``ci``: seconds per chapter on 2 CPU cores, to check that everything runs;
 * ``cpu``: the smallest configuration in which the phenomenon is visible;
@@ -157,8 +157,9 @@ def run(
         why = f" ({damage})" if damage else ""
         raise MissingRecord(
             f"no usable record of this {spec.problem}/{spec.method} run at {path}{why} and "
-            f"{NO_TRAINING_ENV}=1 forbids training; train it first (e.g. `make ci-records` "
-            "for the ci profile) or unset the variable"
+            f"{NO_TRAINING_ENV}=1 forbids training; train it first "
+            "(`python -m pinnlib sweep --profile PROFILE`; `make ci-notebooks` for the ci "
+            "records the tests read) or unset the variable"
         )
     check_writable(path.parent)
     if damage:

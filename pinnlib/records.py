@@ -498,7 +498,23 @@ def _verified(path: Path, meta: dict[str, Any], expected: RunSpec | None = None)
     problem = _content_problem(spec, meta, history, final, state)
     if problem:
         raise CorruptRecord(f"{path}: {problem}")
+    _add_points_per_batch(history, final)
     return RunRecord(path, spec, history, final, meta)
+
+
+#: The batch count of the SNR monitor in records made before it logged its points per
+#: batch: the paper's B = 100 (chunks of N / 100 points on average).
+LEGACY_SNR_BATCHES = 100
+
+
+def _add_points_per_batch(history: dict[str, np.ndarray], final: dict[str, np.ndarray]) -> None:
+    """Give a history that logged the SNR but not its points per batch (an older record)
+    the mean points per batch its monitor used, N / min(100, N), as ``snr_points_per_batch``,
+    so that its SNR can be put in the paper's units like a newer record's."""
+    if "snr" in history and "snr_points_per_batch" not in history and "points" in final:
+        n_points = len(final["points"])
+        per_batch = n_points / min(LEGACY_SNR_BATCHES, n_points)
+        history["snr_points_per_batch"] = np.full(len(history["snr"]), per_batch)
 
 
 def recover_record(path: Path, expected: RunSpec) -> RunRecord | None:

@@ -36,7 +36,7 @@ from pinnlib.train import build_problem, predict
 
 TITLES = BENCHMARK_TITLES
 
-#: The paper's relative L2 errors (vanilla, RBA) at its configuration (PAPER.md,
+#: The paper's relative L2 errors (vanilla, RBA) at its configuration (the paper's
 #: Table of benchmarks; 6 x 128 network, 300,000 Adam steps). Literature values.
 PAPER_ERRORS = {
     "allen_cahn": (2.91e-2, 3.24e-3),

@@ -32,7 +32,7 @@ MAX_LR = 1e3
 class RunSpec:
     """Everything that determines a run's numbers (the device is recorded, not keyed).
 
-    Defaults are the paper's configuration (PAPER.md): 6 x 128 tanh MLP,
+    Defaults are the paper's configuration (Anagnostopoulos et al. 2024): 6 x 128 tanh MLP,
     Adam lr 1e-3 decayed by 0.9 every 5,000 steps, RBA eta = 1e-3, gamma = 0.999,
     logging every 10 steps before step 300 and every 100 after.
 

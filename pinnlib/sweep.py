@@ -5,11 +5,12 @@ those already in the cache are skipped and the others are trained as Ray tasks, 
 calling :func:`pinnlib.experiments.run`, so records are written by the same atomic
 code into the cache (a shared folder when the workers are on several machines).
 
-Resumable: every run checkpoints into its record folder, so killing the sweep (Ctrl-C,
-``kill -9`` of the driver or of a worker) loses at most the steps since each run's
-last checkpoint; the same command finishes the rest. Each run is trained under its
-lock (:mod:`pinnlib.locks`): a second sweep on the same cache skips the runs the first
-one is training and reports them as trained by another sweep once their records appear.
+Resumable: every run checkpoints into the staging folder next to its record, so
+killing the sweep (Ctrl-C, ``kill -9`` of the driver or of a worker) loses at most the
+steps since each run's last checkpoint; the same command finishes the rest. Each run
+is trained under its lock (:mod:`pinnlib.locks`): a second sweep on the same cache
+skips the runs the first one is training and reports them as trained by another sweep
+once their records appear.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
 from tqdm import tqdm
 
 from pinnlib.book_runs import CHAPTER_RUNS, book_specs
@@ -42,6 +44,7 @@ from pinnlib.experiments import (
 )
 from pinnlib.locks import is_locked, run_lock
 from pinnlib.records import CorruptRecord, UnreadableRecord, checkpoint_path, read_record
+from pinnlib.run_costs import measured_speed, order_by_cost, recorded_speeds, size_key
 from pinnlib.spec import RunSpec
 
 #: Seconds between the driver's looks at runs that another sweep is training.
@@ -84,8 +87,6 @@ def record_done(path: Path, spec: RunSpec) -> bool:
 def checkpoint_step(path: Path) -> int:
     """The step the checkpoint of the run whose record goes to ``path`` has reached
     (0 without one)."""
-    import torch
-
     checkpoint = checkpoint_path(path)
     if not checkpoint.exists():
         return 0
@@ -100,8 +101,6 @@ def train_run(
     spec: RunSpec, cache: str, device: str, threads: int, checkpoint_every: int
 ) -> Outcome:
     """Train ``spec`` into ``cache`` under its lock (the body of every Ray task)."""
-    import torch
-
     os.environ.pop(NO_TRAINING_ENV, None)  # a sweep trains, whatever its driver's shell says
     torch.set_num_threads(threads)
     path = record_path(spec, cache)
@@ -128,6 +127,11 @@ def check_address(address: str) -> None:
     """A ``host:port`` address that accepts connections (``auto`` is left to Ray)."""
     if address == "auto":
         return
+    if "://" in address:
+        raise SweepError(
+            f"bad --address {address!r}: give the HOST:PORT that `ray start --head` prints "
+            "(Ray Client ray:// addresses are not supported)"
+        )
     host, sep, port = address.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise SweepError(f"bad --address {address!r}: expected HOST:PORT (e.g. 10.0.0.1:6379)")
@@ -181,78 +185,6 @@ def capacity(cpus_per_run: int, gpus_per_run: float) -> int:
             "or --gpus-per-run"
         )
     return sum(fits)
-
-
-# -- cost estimates --------------------------------------------------------------------------
-#: Spec fields that do not change the cost of one step.
-_COST_FREE = ("seed", "steps", "lbfgs_steps", "lr", "lr_decay", "decay_every", "rba_eta",
-              "rba_gamma", "rba_init")  # fmt: skip
-
-
-def size_key(spec: RunSpec, device: str) -> str:
-    """What the time of one step depends on: the spec without seed, steps and rates."""
-    d = {k: v for k, v in spec.to_dict().items() if k not in _COST_FREE}
-    return json.dumps({**d, "device": device.split(":")[0]}, sort_keys=True)
-
-
-def recorded_speeds(caches: Sequence[Path]) -> dict[str, float]:
-    """{size key: steps per second} of the records in ``caches`` (first found wins)."""
-    speeds: dict[str, float] = {}
-    for cache in caches:
-        for meta_path in sorted(Path(cache).glob("*/*/record.json")):
-            try:
-                meta = json.loads(meta_path.read_text())
-                spec = RunSpec.from_dict(meta["spec"])
-                key = size_key(spec, meta["provenance"]["device"])
-                speeds.setdefault(key, float(meta["steps_per_second"]))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-    return speeds
-
-
-def order_by_cost(
-    specs: Sequence[RunSpec], speeds: dict[str, float], device: str
-) -> list[RunSpec]:
-    """``specs``, the longest expected first, so that the last runs to start are short.
-
-    A run's speed is the recorded one of its size or else the median recorded speed of
-    its benchmark at any size (so that, e.g., a cavity run goes before a Burgers run of
-    as many steps); a benchmark never recorded counts as 1 step per second.
-    """
-    by_problem: dict[str, list[float]] = {}
-    for key, speed in speeds.items():
-        by_problem.setdefault(json.loads(key)["problem"], []).append(speed)
-    medians = {p: float(sorted(v)[len(v) // 2]) for p, v in by_problem.items()}
-
-    def seconds(spec: RunSpec) -> float:
-        speed = speeds.get(size_key(spec, device)) or medians.get(spec.problem, 1.0)
-        return spec.total_steps / speed
-
-    return sorted(specs, key=seconds, reverse=True)
-
-
-def measured_speed(spec: RunSpec, device: str, threads: int, steps: int = 5) -> float:
-    """Mean steps per second of ``spec``: a few steps timed (after an untimed first one)
-    plus one timed logging of the loss, error and monitors, at the spec's log schedule."""
-    import torch
-
-    from pinnlib.train import Trainer
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        trainer = Trainer(spec.replace(steps=steps + 1, lbfgs_steps=0), device=device)
-        trainer.train_step()  # step 0: logged, warms up the monitors
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            trainer.train_step()
-        t1 = time.perf_counter()
-        trainer.log(trainer.step, *trainer.loss_terms(update_weights=False))
-        step, log = (t1 - t0) / steps, time.perf_counter() - t1
-    finally:
-        torch.set_num_threads(previous)
-    logged = sum(map(spec.is_logged, range(spec.total_steps)))
-    return spec.total_steps / (spec.total_steps * step + logged * log)
 
 
 # -- the driver ----------------------------------------------------------------------------
@@ -376,8 +308,6 @@ def dry_run(
     specs: Sequence[RunSpec], cache: Path, device: str, threads: int, parallel: int, log=print
 ) -> None:
     """List the runs, which are in the cache, and the estimated cost of training the rest."""
-    import torch
-
     speeds = recorded_speeds([cache, DEFAULT_CACHE])
     can_measure = device == "cpu" or torch.cuda.is_available()
     total, rows, sources = 0.0, [], {}

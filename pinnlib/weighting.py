@@ -1,7 +1,7 @@
 """Pointwise weights of the residual loss: vanilla (all ones) and residual-based attention.
 
 Residual-based attention (RBA; Anagnostopoulos et al., CMAME 421:116805, 2024;
-rule as restated in PAPER.md):
+rule as stated in book/background.md):
 
     lambda_i <- gamma * lambda_i + eta * |r_i| / max_j |r_j|,
 

@@ -33,12 +33,19 @@ COMMON: dict[str, Any] = dict(decay_every=1000, monitors=("all",))
 CANDIDATES: dict[str, list[dict[str, Any]]] = {
     "burgers": [
         dict(width=32, depth=4, steps=15_000, problem_args=dict(n_collocation=4000)),
+        # Adam, then an L-BFGS stage
+        dict(width=32, depth=4, steps=15_000, lbfgs_steps=3000, compile=True,
+             snr_batch_points=256, problem_args=dict(n_collocation=4096)),
     ],
     "helmholtz": [
         dict(width=48, depth=4, steps=6000, rba_init="residual",
              problem_args=dict(n_collocation=4096, a1=1.0, a2=4.0)),
         # longer, compiled, SNR at the paper's 256 points per batch
         dict(width=48, depth=4, steps=20_000, decay_every=2000, rba_init="residual",
+             compile=True, snr_batch_points=256,
+             problem_args=dict(n_collocation=4096, a1=1.0, a2=4.0)),
+        # Adam, then an L-BFGS stage
+        dict(width=48, depth=4, steps=10_000, lbfgs_steps=2000, rba_init="residual",
              compile=True, snr_batch_points=256,
              problem_args=dict(n_collocation=4096, a1=1.0, a2=4.0)),
     ],

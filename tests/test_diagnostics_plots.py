@@ -65,9 +65,11 @@ def test_smoothing_is_the_arithmetic_moving_average_over_finite_values():
     assert np.nanmedian(smoothed(y)) == pytest.approx(5.05)  # (0.1 + 10) / 2
     assert np.nanmedian(geometric_smoothed(y)) == pytest.approx(1.0)
     short = np.array([1.0, np.nan, 3.0, 5.0, 7.0, 9.0, 11.0, 13.0, 15.0])
-    out = smoothed(short)  # 8 finite values: window shrinks to a quarter, 2
+    out = smoothed(short)  # 8 finite values: the window shrinks to a quarter, 2
     assert np.isnan(out[1])
-    np.testing.assert_allclose(out[[0, 2, 3, 8]], [1.0, 2.0, 4.0, 14.0])
+    np.testing.assert_allclose(out[[0, 2, 3, 8]], [1.0, 2.0, 4.0, 15.0])  # ends kept
+    ramp = smoothed(np.arange(400.0))  # centred: a straight line is left as it is
+    np.testing.assert_allclose(ramp[[0, 10, 200, 399]], [0.0, 10.0, 199.5, 399.0])
 
 
 def test_snr_is_drawn_in_paper_units_with_both_averages(records):
@@ -113,4 +115,4 @@ def test_snr_grid_and_phase_examples_state_units(records):
     fig = plot_phase_examples(examples, ncols=1)
     ax = fig.get_axes()[0]
     assert "256 points per batch" in ax.get_ylabel()
-    np.testing.assert_allclose(line(ax, "moving average").get_ydata(), 0.1)
+    np.testing.assert_allclose(line(ax, "geometric moving average").get_ydata(), 0.1)

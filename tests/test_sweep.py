@@ -7,6 +7,7 @@ The runs are tiny: the ci profile cut to a few dozen steps, monitors off.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -26,7 +27,8 @@ from pinnlib import book_runs, report
 from pinnlib.book import executable_chapters
 from pinnlib.experiments import COMMON, EXPERIMENTS, NO_TRAINING_ENV, experiment, record_path, run
 from pinnlib.records import checkpoint_path, read_record
-from pinnlib.sweep import cli, sweep
+from pinnlib.run_costs import order_by_cost, size_key
+from pinnlib.sweep import add_parser, cli, sweep
 
 ray = pytest.importorskip("ray")
 REPO = Path(__file__).resolve().parents[1]
@@ -57,9 +59,11 @@ def quiet(*_) -> None:
     pass
 
 
-def sweep_command(specs_file: Path, cache: Path, address: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pinnlib.sweep", "--specs", str(specs_file),
-            "--cache", str(cache), "--address", address, "--threads", "1", *extra]  # fmt: skip
+SWEEP = [sys.executable, "-m", "pinnlib.sweep"]
+
+
+def sweep_args(specs_file: Path, cache: Path, *extra: str) -> list[str]:
+    return ["--specs", str(specs_file), "--cache", str(cache), "--threads", "1", *extra]
 
 
 def trained_lines(stdout: str) -> list[str]:
@@ -94,12 +98,12 @@ def test_sweep_gives_the_records_of_serial_training(cluster, tmp_path):
     assert again.count("cached") == 4 and again.count("trained") == 0
 
 
-def test_killed_sweep_resumes_and_trains_nothing_twice(cluster, tmp_path):
-    specs = [tiny(p, "vanilla", 150) for p in ("allen_cahn", "helmholtz", "burgers")]
+def test_killed_sweep_resumes_and_trains_nothing_twice(cluster, tmp_path, capsys):
+    specs = [tiny(p, "vanilla", 100) for p in ("allen_cahn", "helmholtz", "burgers")]
     cache, specs_file = tmp_path / "cache", write_specs(tmp_path / "specs.json", specs)
-    command = sweep_command(specs_file, cache, cluster, "--max-parallel", "1",
-                            "--checkpoint-every", "10")  # fmt: skip
-    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    args = sweep_args(specs_file, cache, "--max-parallel", "1", "--checkpoint-every", "10")
+    driver = subprocess.Popen([*SWEEP, *args, "--address", cluster], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, cwd=REPO)  # fmt: skip
     paths = [record_path(s, cache) for s in specs]
     deadline = time.monotonic() + 90
     while not (any((p / "record.json").exists() for p in paths)
@@ -112,13 +116,13 @@ def test_killed_sweep_resumes_and_trains_nothing_twice(cluster, tmp_path):
     done = {r: r.stat().st_mtime_ns for r in records if r.exists()}
     assert 0 < len(done) < 3
 
-    rerun = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(done)} in the cache" in rerun.stdout
-    assert len(trained_lines(rerun.stdout)) + rerun.stdout.count("elsewhere ") == 3 - len(done)
+    assert cli(args) == 0  # the same command again (from this process, already on the cluster)
+    out = capsys.readouterr().out
+    assert f"{len(done)} in the cache" in out
+    assert len(trained_lines(out)) + out.count("elsewhere ") == 3 - len(done)
     assert all(r.stat().st_mtime_ns == t for r, t in done.items())
-    resumed = [line for line in trained_lines(rerun.stdout) if "resumed from step" in line]
-    assert resumed, rerun.stdout  # the run killed mid-way went on from its checkpoint
+    resumed = [line for line in trained_lines(out) if "resumed from step" in line]
+    assert resumed, out  # the run killed mid-way went on from its checkpoint
     killed = next(s for s, r in zip(specs, records) if r not in done and s.key in resumed[0])
     assert_same_record(
         read_record(record_path(killed, cache)),
@@ -126,18 +130,25 @@ def test_killed_sweep_resumes_and_trains_nothing_twice(cluster, tmp_path):
     )
 
 
-def test_two_concurrent_sweeps_train_each_run_once(cluster, tmp_path):
+def test_two_concurrent_sweeps_train_each_run_once(cluster, tmp_path, capsys):
     specs = four_tiny(steps=60)
     cache, specs_file = tmp_path / "cache", write_specs(tmp_path / "specs.json", specs)
-    command = sweep_command(specs_file, cache, cluster, "--max-parallel", "1")
-    sweeps = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, cwd=REPO) for _ in range(2)]  # fmt: skip
-    outputs = [s.communicate(timeout=120) for s in sweeps]
-    assert [s.returncode for s in sweeps] == [0, 0], outputs
-    trained = [line.split()[1] for out, _ in outputs for line in trained_lines(out)]
+    args = sweep_args(specs_file, cache, "--max-parallel", "1")
+    other = subprocess.Popen([*SWEEP, *args, "--address", cluster], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO)  # fmt: skip
+    deadline = time.monotonic() + 90
+    while not list(cache.glob("*/*.lock")):  # the other sweep has started training
+        assert other.poll() is None and time.monotonic() < deadline, other.communicate()
+        time.sleep(0.05)
+    assert cli(args) == 0
+    here = capsys.readouterr().out
+    there, err = other.communicate(timeout=120)
+    assert other.returncode == 0, err
+    trained = [line.split()[1] for out in (here, there) for line in trained_lines(out)]
     assert sorted(trained) == sorted(f"{s.problem}/{s.method}-{s.key}" for s in specs)
-    for out, _ in outputs:
-        assert re.search(r"4 runs in .*: 0 in the cache, \d trained", out)
+    assert re.search(r"4 runs in .*: 0 in the cache, \d trained", there)
+    summary = re.search(r"4 runs in .*: (\d) in the cache, (\d) trained, (\d) trained by", here)
+    assert summary and sum(map(int, summary.groups())) == 4
     for spec in specs:
         read_record(record_path(spec, cache))  # complete and verified
 
@@ -224,3 +235,22 @@ def test_chapters_find_every_run_after_a_sweep(cluster, tmp_path, monkeypatch):
         exec(compile(acquisition_code(chapter), f"book/{chapter}.py", "exec"), namespace)
         expected = {s.key for s in book_runs.chapter_specs(chapter, "ci", seeds)}
         assert sorted(set(asked)) == sorted(expected), chapter
+
+
+def test_runs_are_ordered_longest_first():
+    burgers, cavity = tiny("burgers", steps=600), tiny("cavity", steps=600)
+    longer = tiny("burgers", steps=3000)
+    speeds = {  # burgers recorded at this size, cavity at another one
+        size_key(tiny("burgers"), "cpu"): 100.0,
+        size_key(tiny("cavity", width=48), "cpu"): 40.0,
+    }
+    assert order_by_cost([burgers, cavity, longer], speeds, "cpu") == [longer, cavity, burgers]
+
+
+def test_registers_as_a_subcommand():
+    parser = argparse.ArgumentParser(prog="python -m pinnlib")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["sweep", "--profile", "ci", "--seed", "7", "--chapter", "burgers"])
+    assert (args.command, args.profile, args.seed) == ("sweep", "ci", [7])
+    assert args.chapter == ["burgers"]
+    assert args.cpus_per_run == 1 and args.gpus_per_run == 0 and args.threads is None

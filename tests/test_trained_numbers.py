@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 import torch
 
-from pinnlib import report
-from pinnlib.experiments import DEFAULT_CACHE, experiment, record_path
+from pinnlib.book_runs import book_specs
+from pinnlib.experiments import DEFAULT_CACHE, record_path
 from pinnlib.records import read_record
 from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer
@@ -39,21 +39,7 @@ ULP = 2.0**-23
 MIN_COMPARED = 10
 
 
-def ci_specs() -> list[RunSpec]:
-    """Every run the chapters read at the ci profile: each benchmark's runs, RQ1's longer runs."""
-    specs = []
-    for seed in report.seeds("ci"):
-        for problem in report.BENCHMARKS:
-            specs += [experiment(problem, "ci", method=m, seed=seed) for m in report.METHODS]
-    for problem, settings in report.LONG_RUN["ci"].items():
-        seed = report.seeds("ci")[0]
-        specs += [
-            experiment(problem, "ci", method=m, seed=seed, **settings) for m in report.METHODS
-        ]
-    return specs
-
-
-CI_SPECS = ci_specs()
+CI_SPECS = book_specs("ci")  # every run the ci chapters read
 
 
 def retrain(spec: RunSpec, perturb: float = 0.0) -> dict[str, np.ndarray]:
@@ -86,7 +72,7 @@ def test_the_ci_chapters_need_runs():
 def test_committed_ci_record_matches_retraining(spec: RunSpec):
     path = record_path(spec, DEFAULT_CACHE)
     assert path.exists(), f"no committed record {path}: run `make ci-notebooks` and commit it"
-    record = read_record(path)
+    record = read_record(path, spec)
     torch.set_num_threads(record.provenance["threads"])  # the autouse fixture restores it
     now = retrain(spec)
     perturbed = retrain(spec, perturb=ULP)

@@ -1,4 +1,4 @@
-"""RBA update rule (PAPER.md) against hand computations."""
+"""RBA update rule (book/background.md) against hand computations."""
 
 import pytest
 import torch

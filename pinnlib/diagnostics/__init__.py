@@ -1,4 +1,4 @@
-"""Diagnostics of PINN training (PAPER.md, "Definitions"), as functions and as monitors.
+"""Diagnostics of PINN training (definitions in book/background.md), as functions and as monitors.
 
 * :mod:`~pinnlib.diagnostics.gradients`: per-batch gradients (``vmap(grad)``) and a loop reference;
 * :mod:`~pinnlib.diagnostics.snr`: batch gradient SNR and gradient order parameter phi;

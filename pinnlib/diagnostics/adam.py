@@ -1,6 +1,6 @@
 """Adam SNR from the optimizer's moment estimates.
 
-Definition (PAPER.md, "Adam SNR"):
+Definition (book/background.md):
 
     SNR_Adam = ||m_hat||_2 / ||sqrt(v_hat) + 1e-8||_2,
     m_hat = m_t / (1 - beta1^t),   v_hat = v_t / (1 - beta2^t),

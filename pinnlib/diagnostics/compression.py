@@ -1,6 +1,6 @@
 """Information compression of the hidden layers: binned entropy, saturation, KDE entropy.
 
-Definition (PAPER.md, "Information compression"): for each hidden layer take the
+Definition (book/background.md, "Homogeneity and compression"): for each hidden layer take the
 post-tanh activations a (N, F) on all residual points and
 
 * bin each neuron's range adaptively: neuron j with range

@@ -1,6 +1,6 @@
 """Per-batch gradients of the PINN loss, vectorised over batches with ``torch.func``.
 
-Batch gradient definition (PAPER.md, "Batch gradient SNR"): the N residual
+Batch gradient definition (book/background.md): the N residual
 points are split into B disjoint batches; batch b has the loss
 
     L_b = (1 / n_b) sum_{i in b} sum_e (lambda_i r_ie)^2  +  L_c,
@@ -45,6 +45,7 @@ Neither touches ``.grad``, the parameters, the optimizer or the global RNG.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -119,28 +120,17 @@ def _condition_gradient(
     }
 
 
-def batch_gradients(
-    model: nn.Module,
-    problem: Problem,
-    points: Tensor,
-    weights: Tensor | None = None,
-    condition_loss: ConditionLoss | None = None,
-    n_batches: int = 100,
-    seed: int = 0,
-    chunk_size: int | None = None,
-    batch_points: int | None = None,
-) -> dict[str, Tensor]:
+def batch_gradients(*args: Any, **kwargs: Any) -> dict[str, Tensor]:
     """g_b for every batch b, by ``vmap(grad)``: a dict name -> (B, *weight shape).
 
-    ``weights``: the RBA lambdas (N,) or None (vanilla, lambda = 1);
-    ``condition_loss``: a callable returning L_c on the real ``model`` (for a
-    :class:`~pinnlib.train.Trainer`: ``lambda: sum(trainer.condition_losses().values())``);
-    ``chunk_size``: passed to ``vmap`` to bound memory on large problems;
-    ``n_batches``, ``batch_points``: the split (:func:`batch_split`).
+    Takes the arguments of :func:`batch_gradient_parts`: the residual term's batch
+    gradients with the condition loss's shared gradient added to every batch.
     """
-    residual, shared = batch_gradient_parts(
-        model, problem, points, weights, condition_loss, n_batches, seed, chunk_size, batch_points
-    )
+    return combined(*batch_gradient_parts(*args, **kwargs))
+
+
+def combined(residual: dict[str, Tensor], shared: dict[str, Tensor] | None) -> dict[str, Tensor]:
+    """Batch gradients of the whole loss from :func:`batch_gradient_parts`' two parts."""
     if shared is None:
         return residual
     return {n: g + shared[n] for n, g in residual.items()}
@@ -160,6 +150,12 @@ def batch_gradient_parts(
     """The two parts of :func:`batch_gradients`: the residual term's gradient of every
     batch (name -> (B, *shape)) and the condition loss's gradient, shared by all batches
     (name -> shape; None without ``condition_loss``).
+
+    ``weights``: the RBA lambdas (N,) or None (vanilla, lambda = 1);
+    ``condition_loss``: a callable returning L_c on the real ``model`` (for a
+    :class:`~pinnlib.train.Trainer`: ``lambda: sum(trainer.condition_losses().values())``);
+    ``chunk_size``: passed to ``vmap`` to bound memory on large problems;
+    ``n_batches``, ``batch_points``: the split (:func:`batch_split`).
 
     The residual part alone gives the residual-only SNR, which tells an RBA run's start
     (lambda near 0, so the shared condition gradient dominates every batch and the SNR

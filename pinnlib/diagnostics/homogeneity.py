@@ -1,6 +1,6 @@
 """Residual homogeneity phi_r: how evenly a pointwise quantity spreads over the domain.
 
-Definition (PAPER.md, "Residual homogeneity"): bin the points on a 10 x 10 grid
+Definition (book/background.md, "Homogeneity and compression"): bin the points on a 10 x 10 grid
 over the domain, average the RBA weight (or |r|) in each bin, and take
 
     phi_r = mean_b(w_b) / sqrt(mean_b(w_b^2)),

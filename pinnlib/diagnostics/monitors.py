@@ -41,7 +41,7 @@ import torch
 
 from pinnlib.diagnostics.adam import adam_snr
 from pinnlib.diagnostics.compression import layer_compression
-from pinnlib.diagnostics.gradients import batch_gradient_parts
+from pinnlib.diagnostics.gradients import batch_gradient_parts, combined
 from pinnlib.diagnostics.homogeneity import homogeneity
 from pinnlib.diagnostics.snr import GradientStatistics, gradient_statistics
 
@@ -94,7 +94,7 @@ class BatchGradientCache:
                 seed=self.seed,
                 batch_points=self.batch_points,
             )
-            total = residual if shared is None else {n: g + shared[n] for n, g in residual.items()}
+            total = combined(residual, shared)
             batches = next(iter(residual.values())).shape[0]
             per_batch = self.batch_points or n_points / batches
             self._key = key

@@ -1,6 +1,6 @@
 """Batch gradient signal-to-noise ratio and gradient order parameter.
 
-Definitions (PAPER.md, "Batch gradient SNR" and "Gradient order parameter"):
+Definitions (book/background.md, "Adam and the gradient signal-to-noise ratio"):
 with g_b the gradient of batch b (see :mod:`pinnlib.diagnostics.gradients`),
 elementwise over the weights,
 

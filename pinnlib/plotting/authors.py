@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pinnlib.authors_logs import AuthorsLog
-from pinnlib.diagnostics.phases import PhaseResult, moving_average
+from pinnlib.diagnostics.phases import PhaseResult
+from pinnlib.plotting.diagnostics import PAPER_SMOOTHING, smoothed
 from pinnlib.plotting.style import (
     BENCHMARK_TITLES,
     METHOD_COLORS,
@@ -23,9 +24,6 @@ from pinnlib.plotting.style import (
     book_style,
     new_figure,
 )
-
-#: Logged points of the authors' moving average.
-SMOOTHING = 60
 
 
 def _shade(ax, phases: PhaseResult, color: str) -> None:
@@ -52,7 +50,7 @@ def plot_authors_logs(
                 ax_e.loglog(np.clip(log.steps, 1, None), log.error, color=color, label=label)
                 steps = np.clip(log.snr_steps, 1, None)
                 ax_s.loglog(steps, log.snr, color=color, lw=0.4, alpha=0.25)
-                smooth = moving_average(log.snr, SMOOTHING)
+                smooth = smoothed(log.snr, PAPER_SMOOTHING)
                 ax_s.loglog(steps, smooth, color=color, lw=2.0, label=f"{label}: moving average")
                 for ax in (ax_e, ax_s):
                     _shade(ax, phases[problem][method], color)

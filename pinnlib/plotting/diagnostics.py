@@ -4,7 +4,9 @@ Each function takes run records (``{label: RunRecord}``) made with the monitors
 of :mod:`pinnlib.diagnostics.monitors` and returns a matplotlib Figure. Steps
 are on a log axis, step 0 drawn at step 1. Noisy histories are drawn thin and
 faint, with their arithmetic moving average over :data:`PAPER_SMOOTHING` logged
-points drawn on top, as the authors smooth their figures.
+points drawn on top, as the authors smooth their figures (:func:`smoothed`: the
+window shrinks to a quarter of the history for short runs, and symmetrically near
+the ends so that it stays centred).
 
 Batch SNRs are drawn in the paper's units, 256 points per batch: an SNR measured
 with n_b points per batch is multiplied by sqrt(256 / n_b)
@@ -29,7 +31,6 @@ from pinnlib.diagnostics.phases import (
     PhaseResult,
     detect_history_phases,
     detect_phases,
-    moving_average,
 )
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.plotting.style import (
@@ -70,26 +71,44 @@ def smoothing_window(n: int, smooth: int = PAPER_SMOOTHING) -> int:
     return max(1, min(smooth, n // 4))
 
 
+def centred_average(x: np.ndarray, window: int) -> np.ndarray:
+    """Centred moving average of ``x`` over ``window`` points, x[k - window // 2 :
+    k - window // 2 + window]; within window // 2 points of an end the window shrinks
+    symmetrically, to x[k - e : k + e + 1] with e the distance to that end, so it stays
+    centred (the first and last values are kept as they are)."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    if window <= 1 or n == 0:
+        return x.copy()
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    k, half = np.arange(n), window // 2
+    edge = np.minimum(k, n - 1 - k)
+    inside = edge >= half
+    lo = np.where(inside, k - half, k - edge)
+    hi = np.where(inside, k - half + window, k + edge + 1)
+    return (c[hi] - c[lo]) / (hi - lo)
+
+
 def smoothed(y: np.ndarray, smooth: int = PAPER_SMOOTHING) -> np.ndarray:
-    """Arithmetic centred moving average of ``y`` over its finite values (the others
-    left nan), over :func:`smoothing_window` of them: the authors' smoothing."""
+    """The authors' smoothing: the arithmetic :func:`centred_average` of ``y`` over its
+    finite values (the others left nan), over :func:`smoothing_window` of them."""
     y = np.asarray(y, dtype=float)
     out = np.full(y.shape, np.nan)
     ok = np.isfinite(y)
-    out[ok] = moving_average(y[ok], smoothing_window(int(ok.sum()), smooth))
+    out[ok] = centred_average(y[ok], smoothing_window(int(ok.sum()), smooth))
     return out
 
 
 def geometric_smoothed(y: np.ndarray, smooth: int = PAPER_SMOOTHING) -> np.ndarray:
-    """Geometric moving average of ``y``: 10 ** the centred moving average of log10 y
-    over its finite positive values (the others left nan), window as in :func:`smoothed`.
+    """Geometric moving average of ``y``: 10 ** the :func:`centred_average` of log10 y over
+    its finite positive values (the others left nan), window as in :func:`smoothed`.
 
-    With a decade of point-to-point scatter it lies 2 to 3 times below the
-    arithmetic average, which the authors' figures show."""
+    With a decade of point-to-point scatter it lies 2 to 3 times below the arithmetic
+    average, the one the authors' figures show."""
     y = np.asarray(y, dtype=float)
     out = np.full(y.shape, np.nan)
     ok = np.isfinite(y) & (y > 0)
-    out[ok] = 10 ** moving_average(np.log10(y[ok]), smoothing_window(int(ok.sum()), smooth))
+    out[ok] = 10 ** centred_average(np.log10(y[ok]), smoothing_window(int(ok.sum()), smooth))
     return out
 
 
@@ -205,12 +224,13 @@ def plot_phase_examples(
     """Synthetic SNR histories with their true and detected phase boundaries.
 
     ``examples``: title -> (steps, SNR in the paper's units, true fitting end, true
-    total-diffusion step; None where absent). The SNR as generated (faint), its
-    arithmetic moving average over ``smooth`` logged points (thick) and its geometric
-    moving average (thin dashed); detected phases shaded and dashed (as in
-    :func:`plot_snr`), true boundaries dotted red, the levels SNR = 1 and 2
-    dash-dotted; the SNR axis spans the central 1 % to 99.5 % of the values (the
-    noise is heavy-tailed).
+    total-diffusion step; None where absent). The SNR as generated (faint) and its
+    geometric moving average over ``smooth`` logged points (thick); detected phases
+    shaded and dashed (as in :func:`plot_snr`), true boundaries dotted red, the levels
+    SNR = 1 and 2 dash-dotted; the SNR axis spans the central 1 % to 99.5 % of the
+    values. The synthetic noise is Student-t in log10 SNR, whose rare upward outliers
+    (decades high) would carry an arithmetic average, so the geometric one, the
+    detector's view, is drawn here.
     """
     with book_style():
         nrows = -(-len(examples) // ncols)
@@ -220,9 +240,8 @@ def plot_phase_examples(
             shade_phases(ax, detect_phases(steps, snr))
             x = np.clip(steps, 1, None)
             ax.loglog(x, snr, color="tab:blue", lw=0.6, alpha=0.5, label="SNR")
-            ax.loglog(x, smoothed(snr, smooth), color="tab:blue", lw=1.8, label="moving average")
-            ax.loglog(x, geometric_smoothed(snr, smooth), color="tab:blue", lw=1.0, ls="--",
-                      label="geometric mean")  # fmt: skip
+            ax.loglog(x, geometric_smoothed(snr, smooth), color="tab:blue", lw=1.8,
+                      label="geometric moving average")  # fmt: skip
             for level in (1.0, 2.0):
                 ax.axhline(level, color="k", lw=0.6, ls="-.", alpha=0.5)
             for i, step in enumerate(b for b in (fit, total) if b is not None):
@@ -374,6 +393,7 @@ def plot_residual_maps(records: dict[str, RunRecord], bins: int | None = None) -
 
 __all__ = [
     "PAPER_SMOOTHING",
+    "centred_average",
     "draw_snr",
     "geometric_smoothed",
     "paper_snr",

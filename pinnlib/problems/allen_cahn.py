@@ -1,4 +1,4 @@
-"""Allen-Cahn equation (PAPER.md, Allen-Cahn row; Raissi et al. 2019):
+"""Allen-Cahn equation (the paper's Allen-Cahn benchmark; Raissi et al. 2019):
 
     u_t - d u_xx + c u^3 - c u = 0,   d = 1e-4,   c = 5,   x in [-1, 1],   t in [0, 1],
     u(0, x) = x^2 cos(pi x)   on the 512 reference grid points x_j = -1 + 2 j / 512,

@@ -1,4 +1,4 @@
-"""Viscous Burgers equation (Raissi et al. 2019; PAPER.md, Burgers row).
+"""Viscous Burgers equation (Raissi et al. 2019; the paper's Burgers benchmark).
 
     u_t + u u_x - nu u_xx = 0,   nu = 0.01 / pi,   x in [-1, 1],   t in [0, 1],
     u(0, x) = -sin(pi x),   u(t, -1) = u(t, 1) = 0.

@@ -1,4 +1,4 @@
-"""Lid-driven cavity: steady incompressible Navier-Stokes (PAPER.md, cavity row):
+"""Lid-driven cavity: steady incompressible Navier-Stokes (the paper's cavity benchmark):
 
     u u_x + v u_y + p_x - (u_xx + u_yy) / Re = 0,
     u v_x + v v_y + p_y - (v_xx + v_yy) / Re = 0,

@@ -1,4 +1,4 @@
-"""Helmholtz equation with a manufactured solution (PAPER.md, Helmholtz row; RBA paper):
+"""Helmholtz equation with a manufactured solution (the paper's Helmholtz benchmark; the RBA paper):
 
     u_xx + u_yy + k^2 u = q(x, y)   on [-1, 1]^2,   u = 0 on the boundary,
     u = sin(a1 pi x) sin(a2 pi y),   q = (k^2 - (a1 pi)^2 - (a2 pi)^2) u,

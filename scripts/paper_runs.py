@@ -1,0 +1,121 @@
+"""Paper-scale runs on one GPU: the pieces of the ``paper`` profile the book shows first.
+
+The authors place the jump into total diffusion at about step 1,000 (Helmholtz, RBA),
+19,000 (Helmholtz, vanilla) and 11,100 (Allen-Cahn, RBA). :data:`PLAN` trains each of
+these runs at the paper's configuration (6 x 128, 25,600 points, Adam with the paper's
+schedule; ``compile=True``) a little past that step, several runs sharing the card at
+once, each in its own process (``pinnlib.experiments.run``). Runs checkpoint every
+``--checkpoint-every`` steps into
+the run cache under ``--out``; at ``--budget`` seconds the workers still running are
+stopped, losing at most the steps since their last checkpoint, and a later call with
+the same cache resumes them. Everything trained, finished records and checkpoints
+alike, is packed into ``OUT/records.tar.gz``, ready to unpack into ``data/runs/``::
+
+    python3 scripts/paper_runs.py --out "$OUT" --budget 480           # on the GPU machine
+    tar -xzf records.tar.gz -C data/runs                              # here, then commit
+
+``--tiny`` shrinks every run to a few steps of a small network on the CPU (the test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import torch
+
+from pinnlib.experiments import experiment, record_path, run
+from pinnlib.spec import RunSpec
+
+#: (benchmark, method, seeds, Adam steps): a little past the authors' jump step each.
+PLAN = (
+    ("helmholtz", "rba", (2341, 2342, 2343), 5_000),
+    ("helmholtz", "vanilla", (2341,), 25_000),
+    ("allen_cahn", "rba", (2341,), 40_000),
+    ("allen_cahn", "vanilla", (2341,), 100_000),
+)
+#: What ``--tiny`` changes in every run: a CPU-sized network, points and step count.
+TINY = dict(width=16, depth=2, steps=30, log_dense_until=10, log_every=10, compile=False)
+TINY_ARGS = {"helmholtz": dict(n_collocation=512, n_test=51), "allen_cahn": dict(n_collocation=512)}
+
+
+def plan_specs(tiny: bool = False) -> list[RunSpec]:
+    """The runs of :data:`PLAN` at the ``paper`` profile (or ``--tiny``), cheapest first."""
+    specs = []
+    for problem, method, seeds, steps in PLAN:
+        for seed in seeds:
+            settings = dict(method=method, seed=seed, steps=steps, compile=True)
+            if tiny:
+                settings |= {**TINY, "problem_args": TINY_ARGS[problem]}
+            specs.append(experiment(problem, "paper", **settings))
+    return sorted(specs, key=lambda s: s.steps)
+
+
+def pack(cache: Path, archive: Path) -> int:
+    """Pack every record folder and staged run under ``cache`` into ``archive``."""
+    folders = sorted(p for p in cache.glob("*/*") if p.is_dir())
+    with tarfile.open(archive, "w:gz") as tar:
+        for folder in folders:
+            tar.add(folder, arcname=str(folder.relative_to(cache)))
+    return len(folders)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True, help="output folder ($OUT)")
+    parser.add_argument("--budget", type=float, default=480.0, help="seconds of training")
+    parser.add_argument("--parallel", type=int, default=6, help="runs at once on the card")
+    parser.add_argument("--device", default="cuda", help="cuda (default) or cpu")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads per run")
+    parser.add_argument("--checkpoint-every", type=int, default=500)
+    parser.add_argument("--tiny", action="store_true", help="a few CPU steps per run (tests)")
+    parser.add_argument("--runs", type=int, default=None, help="only the N cheapest runs")
+    args = parser.parse_args(argv)
+    if args.parallel < 1 or args.budget <= 0 or args.checkpoint_every < 1:
+        parser.error("--parallel and --checkpoint-every must be positive, --budget above 0")
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        parser.error(f"device {args.device!r} asked for, but torch sees no CUDA device")
+    cache = args.out / "runs"
+    cache.mkdir(parents=True, exist_ok=True)
+    specs = plan_specs(args.tiny)[: args.runs]
+    deadline = time.monotonic() + args.budget
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read by each worker's torch
+    context = multiprocessing.get_context("spawn")  # CUDA needs fresh processes
+    queued, running, status = list(specs), {}, {}
+    while queued or running:
+        while queued and len(running) < args.parallel and time.monotonic() < deadline:
+            spec = queued.pop(0)
+            worker = context.Process(target=run, args=(spec,), kwargs=dict(
+                device=args.device, cache=cache, progress=False,
+                checkpoint_every=args.checkpoint_every,
+            ))  # fmt: skip
+            worker.start()
+            running[worker] = spec
+        for worker in [w for w in running if not w.is_alive()]:
+            spec = running.pop(worker)
+            status[spec.key] = "done" if worker.exitcode == 0 else f"failed ({worker.exitcode})"
+        if time.monotonic() >= deadline:
+            for worker, spec in running.items():
+                worker.terminate()
+                status[spec.key] = "stopped at the budget (resumable)"
+            for worker in running:
+                worker.join()
+            running = {}
+            queued.clear()
+        time.sleep(0.5)
+    for spec in specs:
+        path = record_path(spec, cache)
+        print(f"{spec.problem:10s} {spec.method:7s} seed {spec.seed} {spec.steps:>7,} steps: "
+              f"{status.get(spec.key, 'not started')} -> {path.relative_to(args.out)}")  # fmt: skip
+    n = pack(cache, args.out / "records.tar.gz")
+    print(f"packed {n} run folder(s) into {args.out / 'records.tar.gz'}")
+    return 0 if all(s == "done" for s in status.values()) and len(status) == len(specs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

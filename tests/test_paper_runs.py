@@ -1,0 +1,33 @@
+"""The GPU script of paper-scale runs, at ``--tiny`` size on the CPU."""
+
+import importlib.util
+import tarfile
+from pathlib import Path
+
+from pinnlib.records import read_record
+
+SCRIPT = Path(__file__).parents[1] / "scripts" / "paper_runs.py"
+spec = importlib.util.spec_from_file_location("paper_runs", SCRIPT)
+paper_runs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(paper_runs)
+
+
+def test_the_plan_is_the_paper_profile_past_the_authors_jumps():
+    specs = paper_runs.plan_specs()
+    assert len(specs) == 6 and all(s.width == 128 and s.depth == 6 and s.compile for s in specs)
+    assert all(s.problem_args["n_collocation"] == 25_600 for s in specs)
+    steps = {(s.problem, s.method): s.steps for s in specs}
+    assert steps[("helmholtz", "rba")] > 1_000 and steps[("helmholtz", "vanilla")] > 19_000
+    assert steps[("allen_cahn", "rba")] > 11_100
+
+
+def test_a_stopped_sweep_resumes_and_packs_readable_records(tmp_path):
+    argv = ["--out", str(tmp_path), "--tiny", "--device", "cpu", "--threads", "1", "--runs", "2"]
+    assert paper_runs.main([*argv, "--parallel", "2", "--budget", "0.1"]) == 1  # stopped
+    assert paper_runs.main([*argv, "--parallel", "2", "--budget", "300"]) == 0
+    with tarfile.open(tmp_path / "records.tar.gz") as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    for spec in paper_runs.plan_specs(tiny=True)[:2]:
+        folder = tmp_path / "unpacked" / spec.problem / f"{spec.method}-{spec.key}"
+        record = read_record(folder, spec)
+        assert record.history["step"][-1] == spec.steps
