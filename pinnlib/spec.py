@@ -21,8 +21,11 @@ EMBEDDINGS = ("none", "periodic", "fourier")
 DERIVATIVES = ("taylor", "autograd")
 BIAS_INITS = ("zero", "torch")
 RBA_INITS = ("zero", "residual")
+#: How RBA scales |r| before adding it to lambda: None is |r| / max|r| (the RBA paper);
+#: "minmax" is (|r| - min|r|) / (max|r| - min|r|) (the authors' Helmholtz script).
+RBA_NORMALISATIONS = (None, "minmax")
 #: Fields keyed only when set (not None): they came after records keyed without them.
-KEYED_WHEN_SET = ("snr_batch_points",)
+KEYED_WHEN_SET = ("snr_batch_points", "rba_normalisation")
 #: The largest Adam or L-BFGS step size a spec takes: a step of 1e3 per parameter
 #: already throws a tanh network into saturation; a larger one is a typo.
 MAX_LR = 1e3
@@ -44,6 +47,11 @@ class RunSpec:
     Optimiser: ``steps`` Adam steps, then ``lbfgs_steps`` L-BFGS iterations
     (strong-Wolfe line search, step size ``lbfgs_lr``, ``lbfgs_history`` pairs),
     counted on after the Adam steps.
+
+    RBA: ``rba_eta``, ``rba_gamma``, ``rba_init`` (lambda before the first update: "zero",
+    or "residual" for the scaled residual itself) and ``rba_normalisation`` (None:
+    |r| / max|r|; "minmax": (|r| - min|r|) / (max|r| - min|r|), as the authors' Helmholtz
+    script does); see :mod:`pinnlib.weighting`.
 
     Diagnostics: ``monitors`` names what is logged (:mod:`pinnlib.diagnostics.monitors`);
     ``snr_batch_points`` sets the batches of the gradient SNR: None is the paper's
@@ -91,6 +99,7 @@ class RunSpec:
     rba_eta: float = 1e-3
     rba_gamma: float = 0.999
     rba_init: str = "zero"
+    rba_normalisation: str | None = None
     steps: int = 300_000
     lr: float = 1e-3
     lr_decay: float = 0.9
@@ -163,6 +172,11 @@ class RunSpec:
             (
                 self.rba_init in RBA_INITS,
                 f"unknown rba_init {self.rba_init!r}; choose from {RBA_INITS}",
+            ),
+            (
+                self.rba_normalisation in RBA_NORMALISATIONS,
+                f"unknown rba_normalisation {self.rba_normalisation!r}; choose from "
+                f"{RBA_NORMALISATIONS}",
             ),
             (self.lbfgs_steps >= 0, f"lbfgs_steps must be non-negative, got {self.lbfgs_steps}"),
             (
@@ -250,6 +264,11 @@ def canonical_str(name: str, value: Any) -> str:
     raise ValueError(f"{name} must be a string, got {value!r}")
 
 
+def canonical_optional_str(name: str, value: Any) -> str | None:
+    """None, or a string."""
+    return None if value is None else canonical_str(name, value)
+
+
 def canonical_bool(name: str, value: Any) -> bool:
     """A bool, or the string "true" or "false" (any case) as the command line gives it."""
     if isinstance(value, bool):
@@ -331,5 +350,6 @@ _CANONICAL = {
     "problem_args": canonical_dict,
     "monitors": canonical_monitors,
     "snr_batch_points": canonical_optional_int,
+    "rba_normalisation": canonical_optional_str,
     "compile": canonical_bool,
 }

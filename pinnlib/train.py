@@ -193,7 +193,11 @@ class Trainer:
         self.points = self.problem.collocation_points().to(self.device, self.dtype)
         self.conditions = [c.to(self.device, self.dtype) for c in self.problem.conditions()]
         self.weighting = make_weighting(
-            spec.method, eta=spec.rba_eta, gamma=spec.rba_gamma, init=spec.rba_init
+            spec.method,
+            eta=spec.rba_eta,
+            gamma=spec.rba_gamma,
+            init=spec.rba_init,
+            normalisation=spec.rba_normalisation,
         )
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=spec.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(

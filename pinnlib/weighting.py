@@ -5,7 +5,9 @@ rule as stated in book/background.md):
 
     lambda_i <- gamma * lambda_i + eta * |r_i| / max_j |r_j|,
 
-computed from the current (detached) residuals at every step on the fixed
+or, with ``normalisation="minmax"`` (the authors' Helmholtz script),
+eta * (|r_i| - min_j |r_j|) / (max_j |r_j| - min_j |r_j|); computed from the current
+(detached) residuals at every step on the fixed
 collocation set, *before* the loss of that same step, which is then
 
     L_r = mean_i (lambda_i * r_i)^2
@@ -58,14 +60,22 @@ class RBA(Weighting):
 
     name = "rba"
 
-    def __init__(self, eta: float = 1e-3, gamma: float = 0.999, init: str = "zero") -> None:
+    def __init__(
+        self,
+        eta: float = 1e-3,
+        gamma: float = 0.999,
+        init: str = "zero",
+        normalisation: str | None = None,
+    ) -> None:
         if not 0 < eta:
             raise ValueError(f"RBA eta must be positive, got {eta}")
         if not 0 <= gamma < 1:
             raise ValueError(f"RBA gamma must lie in [0, 1), got {gamma}")
         if init not in ("zero", "residual"):
             raise ValueError(f"RBA init must be 'zero' or 'residual', got {init!r}")
-        self.eta, self.gamma, self.init = eta, gamma, init
+        if normalisation not in (None, "minmax"):
+            raise ValueError(f"RBA normalisation must be None or 'minmax', got {normalisation!r}")
+        self.eta, self.gamma, self.init, self.normalisation = eta, gamma, init, normalisation
         self._weights: Tensor | None = None
 
     @property
@@ -75,7 +85,10 @@ class RBA(Weighting):
     def update(self, residual: Tensor) -> Tensor:
         r = residual.detach().abs()
         r = r.sum(dim=1) if r.ndim == 2 else r
-        scaled = r / r.max()
+        if self.normalisation == "minmax":
+            scaled = (r - r.min()) / (r.max() - r.min())
+        else:
+            scaled = r / r.max()
         if self._weights is None:
             self._weights = scaled if self.init == "residual" else torch.zeros_like(scaled)
             if self.init == "residual":
@@ -90,10 +103,16 @@ class RBA(Weighting):
         self._weights = state["weights"]
 
 
-def make_weighting(method: str, eta: float = 1e-3, gamma: float = 0.999, init: str = "zero"):
+def make_weighting(
+    method: str,
+    eta: float = 1e-3,
+    gamma: float = 0.999,
+    init: str = "zero",
+    normalisation: str | None = None,
+) -> Weighting:
     """``"vanilla"`` or ``"rba"``; an unknown method is a clear error."""
     if method == "vanilla":
         return Vanilla()
     if method == "rba":
-        return RBA(eta=eta, gamma=gamma, init=init)
+        return RBA(eta=eta, gamma=gamma, init=init, normalisation=normalisation)
     raise ValueError(f"unknown weighting method {method!r}; choose 'vanilla' or 'rba'")

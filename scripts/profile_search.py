@@ -36,6 +36,8 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
         # Adam, then an L-BFGS stage
         dict(width=32, depth=4, steps=15_000, lbfgs_steps=3000, compile=True,
              snr_batch_points=256, problem_args=dict(n_collocation=4096)),
+        dict(width=48, depth=4, steps=15_000, lbfgs_steps=5000, compile=True,
+             snr_batch_points=256, problem_args=dict(n_collocation=4096)),
     ],
     "helmholtz": [
         dict(width=48, depth=4, steps=6000, rba_init="residual",
@@ -56,6 +58,9 @@ CANDIDATES: dict[str, list[dict[str, Any]]] = {
     ],
     "cavity": [
         dict(width=48, depth=4, steps=6000, problem_args=dict(n_collocation=2048, re=100)),
+        # Adam, then an L-BFGS stage, twice the points
+        dict(width=48, depth=4, steps=10_000, lbfgs_steps=3000, compile=True,
+             snr_batch_points=256, problem_args=dict(n_collocation=4096, re=100)),
     ],
 }  # fmt: skip
 

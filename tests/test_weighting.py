@@ -53,3 +53,28 @@ def test_vanilla_is_ones_and_unknown_method_errors():
         make_weighting("sa")
     with pytest.raises(ValueError, match="gamma"):
         RBA(gamma=1.0)
+
+
+def test_rba_minmax_normalisation_by_hand():
+    """The authors' Helmholtz rule: eta (|r| - min|r|) / (max|r| - min|r|)."""
+    rba = RBA(eta=0.1, gamma=0.5, normalisation="minmax")
+    r = torch.tensor([[1.0], [-2.0], [4.0]])
+    assert torch.allclose(rba.update(r), torch.tensor([0.0, 0.1 / 3, 0.1]))
+    first = RBA(init="residual", normalisation="minmax").update(r)
+    assert torch.allclose(first, torch.tensor([0.0, 1 / 3, 1.0]))
+    with pytest.raises(ValueError, match="normalisation"):
+        RBA(normalisation="max")
+
+
+def test_a_spec_chooses_the_normalisation_and_keeps_older_keys():
+    from pinnlib.experiments import experiment
+    from pinnlib.train import Trainer
+
+    spec = experiment("helmholtz", "ci", method="rba", steps=2, monitors=())
+    minmax = spec.replace(rba_normalisation="minmax")
+    assert minmax.key != spec.key and spec.rba_normalisation is None
+    legacy = {k: v for k, v in spec.to_dict().items() if k != "rba_normalisation"}
+    assert type(spec).from_dict(legacy).key == spec.key
+    assert Trainer(minmax).weighting.normalisation == "minmax"
+    with pytest.raises(ValueError, match="rba_normalisation"):
+        spec.replace(rba_normalisation="range")
