@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -250,23 +249,14 @@ def train_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def check_cache(cache: Path) -> None:
-    """The run cache must be a folder this process can write (made here if missing)."""
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ValueError(f"cannot use {cache} as the run cache: {err.strerror}") from None
-    if not os.access(cache, os.W_OK):
-        raise ValueError(f"cannot use {cache} as the run cache: not writable")
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from pinnlib.experiments import cache_dir, experiment, record_path, run
+    from pinnlib.records import check_writable
     from pinnlib.train import resolve_device
 
     resolve_device(args.device)  # a bad device fails before any work
     spec = experiment(args.problem, args.profile, **train_overrides(args))
-    check_cache(cache_dir(args.cache))
+    check_writable(cache_dir(args.cache))  # before any work
     path = record_path(spec, args.cache)
     print(f"run {path}", flush=True)
     extra = {} if args.checkpoint_every is None else {"checkpoint_every": args.checkpoint_every}
