@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROFILE ?= cpu
 
-.PHONY: install browser book test lint format lab ci-notebooks clean
+.PHONY: install browser book timings test lint format lab ci-notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,16 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 ## Train the runs missing from data/runs in parallel (one per core), then execute every
-## chapter at $(PROFILE) from the records only and build _build/html/index.html.
+## chapter at $(PROFILE) from the records only and build _build/html/index.html. The
+## build writes only under _build/ (chapter times: _build/timings.csv).
 book: $(STAMP)
 	$(PY) -m pinnlib sweep --profile $(PROFILE) --max-parallel $$(nproc)
 	PINNLIB_NO_TRAINING=1 $(PY) -m pinnlib book --profile $(PROFILE)
+
+## Copy the chapter times of the last build (_build/timings.csv) into data/timings.csv,
+## the committed table the Reproducing chapter shows; commit it yourself.
+timings: $(STAMP)
+	$(PY) -c 'from pinnlib.book import publish_timings; print(publish_timings(), "rows")'
 
 ## Lint, then the whole test suite (unit tests, nbval over the ci notebooks, book build).
 test: $(STAMP) browser

@@ -23,8 +23,6 @@
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
-seeds = None
-device = "cpu"
 
 # %% tags=["hide-input"]
 # %matplotlib inline
@@ -37,8 +35,8 @@ from pinnlib.diagnostics import phase_suite as suite
 from pinnlib.diagnostics import phases
 from pinnlib.plotting.diagnostics import plot_phase_examples
 
-# The suite is synthetic: ``seeds`` and ``device`` do not apply. The ci profile uses
-# fewer histories outside the main table so that the chapter runs in seconds.
+# The suite is synthetic. The ci profile uses fewer histories outside the main table
+# so that the chapter runs in seconds.
 calibration_histories = 40 if profile == "ci" else 200
 extra_histories = 30 if profile == "ci" else 100
 

@@ -24,8 +24,6 @@
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
-seeds = None
-device = "cpu"
 
 # %% tags=["hide-input"]
 import csv
@@ -35,7 +33,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from pinnlib import report
-from pinnlib.experiments import EXPERIMENTS, REPO_ROOT, experiment
+from pinnlib.experiments import EXPERIMENTS, PROFILES, REPO_ROOT, experiment
 
 # %% [markdown]
 # ## The candidates
@@ -43,14 +41,23 @@ from pinnlib.experiments import EXPERIMENTS, REPO_ROOT, experiment
 # %% tags=["remove-input"]
 with open(REPO_ROOT / "data" / "profile_search.csv") as f:
     search = list(csv.DictReader(f))
+
+
+def steps_text(r: dict) -> str:
+    """Adam steps, plus the L-BFGS iterations after them where there were any."""
+    lbfgs = int(r.get("lbfgs_steps") or 0)
+    return f"{r['steps']} + {lbfgs} L-BFGS" if lbfgs else r["steps"]
+
+
 rows = [
-    [report.TITLES[r["problem"]], r["method"], f"{r['depth']} x {r['width']}", r["n_collocation"],
-     r["steps"], r["problem_args"], r["final_error"], r["best_error"],
+    [report.TITLES[r["problem"]], r["method"], r["seed"], f"{r['depth']} x {r['width']}",
+     r["n_collocation"], steps_text(r), r["problem_args"], r["final_error"], r["best_error"],
      r["total_diffusion_step"] or "-", r["train_seconds"]]
     for r in search
 ]  # fmt: skip
-headers = ["benchmark", "method", "network", "points", "steps", "problem arguments",
-           "final error", "best error", "SNR jump at", "train seconds"]  # fmt: skip
+headers = ["benchmark", "method", "seed", "network", "points", "Adam (+ L-BFGS) steps",
+           "problem arguments", "final error", "best error", "SNR jump at",
+           "train seconds"]  # fmt: skip
 Markdown(report.markdown_table(rows, headers))
 
 # %% [markdown]
@@ -58,9 +65,12 @@ Markdown(report.markdown_table(rows, headers))
 #
 # Every profile changes only these settings of the paper's configuration (`RunSpec`
 # defaults: Adam, learning rate $10^{-3}$, RBA $\eta = 10^{-3}$, $\gamma = 0.999$, seed
-# 2341); all benchmarks log the diagnostics (`monitors=("all",)`).
+# 2341); all benchmarks log the diagnostics (`monitors=("all",)`). Shared by every
+# benchmark at this profile: {glue:md}`profiles_shared:myst`; per benchmark:
 
 # %% tags=["remove-input"]
+shared = {k: v for k, v in PROFILES[profile].shared.items() if k != "monitors"}
+glue("profiles_shared", Markdown(", ".join(f"`{k}={v}`" for k, v in shared.items())), display=False)
 rows = []
 for problem, profiles in EXPERIMENTS.items():
     settings = {k: v for k, v in profiles[profile].items() if k != "monitors"}

@@ -41,8 +41,6 @@
 
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
-seeds = None
-device = "cpu"
 
 # %% tags=["remove-input"]
 # %matplotlib inline
@@ -76,8 +74,8 @@ from pinnlib.reference.cavity_benchmarks import (
     ghia_deviation,
 )
 
-# What the in-notebook checks cost at each profile (seeds and device are not used here:
-# the references are deterministic CPU computations).
+# What the in-notebook checks cost at each profile (the references are deterministic
+# CPU computations).
 CHECKS = {
     "ci": {
         "ac_t_max": 0.05,

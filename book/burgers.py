@@ -47,21 +47,12 @@ device = "cpu"
 # %% tags=["hide-input"]
 # %matplotlib inline
 import numpy as np
-from IPython.display import Markdown
-from myst_nb import glue
 
 import pinnlib.plotting as plots
-from pinnlib import report
-from pinnlib.diagnostics import detect_history_phases
-from pinnlib.experiments import experiment
+from pinnlib.chapter import BenchmarkChapter
 
-problem = "burgers"
-spec = experiment(problem, profile)
-print(
-    f"profile {profile}: {spec.depth} x {spec.width} tanh network, "
-    f"{spec.problem_args['n_collocation']} collocation points, {spec.steps} Adam steps; "
-    f"seeds {seeds or report.seeds(profile)}"
-)
+chapter = BenchmarkChapter("burgers", profile, seeds, device)
+chapter.print_setting()
 
 # %% [markdown]
 # ## Training
@@ -71,20 +62,18 @@ print(
 # otherwise.
 
 # %%
-runs = report.benchmark_runs(problem, profile, seeds, device=device)
-records = report.first_seed(runs)
+records = chapter.fetch()
 
 # %% [markdown]
 # The relative $L^2$ error $\|u_\theta - u\|_2 / \|u\|_2$ on the $100 \times 256$
 # reference grid at the end of training, per seed:
 
 # %% tags=["nbval-check-output"]
-report.print_errors(runs)
+chapter.print_errors()
 
 # %% tags=["remove-input"]
-report.glue_error_findings("burgers", runs)
-(t, x), u_ref, _ = report.grid_fields(records["vanilla"])
-fields = {m: report.grid_fields(r)[2] for m, r in records.items()}
+chapter.glue_error_findings("burgers")
+(t, x), u_ref, fields = chapter.grid_fields()
 
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
@@ -93,9 +82,7 @@ fields = {m: report.grid_fields(r)[2] for m, r in records.items()}
 # {numref}`fig-burgers-fields` shows where the error of the first seed sits.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: the absolute error of each network."}}
-plots.plot_solution_comparison(
-    (t, x), ("t", "x"), u_ref, {plots.METHOD_LABELS[m]: f for m, f in fields.items()}
-)
+plots.plot_run_fields(records, ("t", "x"))
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-slices", "caption": "The solution at three times: the reference (thick grey) and the two networks (dashed)."}}
 slices = {}
@@ -126,18 +113,10 @@ plots.plot_histories(records, keys=("loss", "error"))
 # logged SNR; the paper places them by eye.
 
 # %% tags=["nbval-check-output"]
-phases = {m: detect_history_phases(r.history) for m, r in records.items()}
-for method, p in phases.items():
-    print(
-        f"{method:8s} fitting ends at step {p.fitting_end}, total diffusion from {p.total_diffusion}"
-    )
-
+chapter.print_phases()
 
 # %% tags=["remove-input"]
-labels = {"vanilla": "the vanilla run", "rba": "the RBA run"}
-glue("burgers_phases", Markdown("; ".join(
-    report.describe_phases(labels[m], p, spec.steps) for m, p in phases.items()
-)), display=False)  # fmt: skip
+chapter.glue_phases("burgers")
 
 # %% [markdown]
 # At this profile {glue:md}`burgers_phases:myst`. The detector is deliberately conservative
@@ -168,4 +147,4 @@ plots.plot_compression(records)
 # $6.7 \times 10^{-4}$ with a larger budget and L-BFGS {cite:p}`raissi2019pinn`.
 
 # %% tags=["remove-input"]
-Markdown(report.paper_comparison(problem, runs))
+chapter.paper_comparison()

@@ -38,20 +38,11 @@ device = "cpu"
 
 # %% tags=["hide-input"]
 # %matplotlib inline
-from IPython.display import Markdown
-
 import pinnlib.plotting as plots
-from pinnlib import report
-from pinnlib.experiments import experiment
+from pinnlib.chapter import BenchmarkChapter
 
-problem = "cavity"
-spec = experiment(problem, profile)
-args = spec.problem_args
-print(
-    f"profile {profile}: Re = {args.get('re', 1000):g}; "
-    f"{spec.depth} x {spec.width} tanh network, {args['n_collocation']} collocation points, "
-    f"{spec.steps} Adam steps; seeds {seeds or report.seeds(profile)}"
-)
+chapter = BenchmarkChapter("cavity", profile, seeds, device)
+chapter.print_setting(f"Re = {chapter.args.get('re', 1000):g}")
 
 # %% [markdown]
 # ## Training
@@ -60,17 +51,16 @@ print(
 # exact configuration has been trained before):
 
 # %%
-runs = report.benchmark_runs(problem, profile, seeds, device=device)
-records = report.first_seed(runs)
+records = chapter.fetch()
 
 # %% [markdown]
 # The relative $L^2$ error on the test grid at the end of training, per seed:
 
 # %% tags=["nbval-check-output"]
-report.print_errors(runs)
+chapter.print_errors()
 
 # %% tags=["remove-input"]
-report.glue_error_findings("cav", runs)
+chapter.glue_error_findings("cav")
 
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
@@ -106,4 +96,4 @@ plots.plot_residual_maps(records)
 # (does RBA help, and does it reach total diffusion sooner) can be compared.
 
 # %% tags=["remove-input"]
-Markdown(report.paper_comparison(problem, runs))
+chapter.paper_comparison()

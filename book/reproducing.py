@@ -40,7 +40,6 @@
 # %% tags=["parameters", "hide-cell"]
 profile = "cpu"
 seeds = None
-device = "cpu"
 
 # %% tags=["remove-input"]
 import csv
@@ -53,7 +52,7 @@ from IPython.display import Markdown
 import pinnlib
 from pinnlib import report
 from pinnlib.book import TIMINGS_TABLE
-from pinnlib.records import git_commit
+from pinnlib.storage import git_commit
 
 # %% [markdown]
 # ## This build
@@ -74,9 +73,10 @@ Markdown(
 # ## Run time of every chapter
 #
 # The book's runner records the wall time of each chapter it executes in
-# `data/timings.csv` (one row per chapter and profile, the latest run). A chapter whose
-# runs come from the cache takes seconds; the times below are those of the last
-# execution recorded, cached or not.
+# `_build/timings.csv`; the table below is the committed `data/timings.csv` (one row per
+# chapter and profile, the latest run), updated from a build with `make timings`. A
+# chapter whose runs come from the cache takes seconds; the times below are those of
+# the last execution recorded, cached or not.
 
 # %% tags=["remove-input"]
 rows = list(csv.DictReader(TIMINGS_TABLE.open())) if TIMINGS_TABLE.exists() else []

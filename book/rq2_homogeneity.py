@@ -42,9 +42,10 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
+from pinnlib.chapter import all_benchmark_runs
 
 # %%
-runs = {p: report.benchmark_runs(p, profile, seeds, device=device) for p in report.BENCHMARKS}
+runs = all_benchmark_runs(profile, seeds, device)
 
 # %% [markdown]
 # ## Homogeneity against error

@@ -2,17 +2,23 @@
 
 For each chapter listed in ``book/_toc.yml`` whose source is a jupytext
 py:percent file ``book/<name>.py``: read it with jupytext, check the requested
-parameters against the chapter's ``parameters`` cell, execute it with papermill
-(injecting ``profile``, ``seed``, ``device``), write the executed notebook into a
-staging copy of ``book/`` and record the wall time in ``timings.csv``. Prose
-pages (``.md``) are copied as they are. Finally ``jupyter-book build`` runs on
-the staging folder with notebook execution off and warnings as errors.
+parameters against the chapter's ``parameters`` cell, execute it with papermill,
+injecting the profile and the requested parameters that this chapter declares
+(a chapter without ``seeds`` in its ``parameters`` cell gets no ``seeds``), write
+the executed notebook into a staging copy of ``book/`` and record the wall time in
+``timings.csv``. Prose pages (``.md``) are copied as they are and ``_config.yml``
+is staged by :func:`book_config`. Finally ``jupyter-book build`` runs on the
+staging folder with notebook execution off and warnings as errors.
 
-Layout of the output folder (default ``_build/``)::
+Layout of the output folder (default ``_build/``); a build writes nothing else::
 
     _build/book/         staged sources and executed notebooks
     _build/html/         the HTML book (index.html)
-    _build/timings.csv   chapter, profile, seconds, status, finished (UTC)
+    _build/timings.csv   chapter, profile, seconds, threads, machine, finished (UTC)
+
+The committed table of chapter times that the Reproducing chapter shows,
+``data/timings.csv`` (:data:`TIMINGS_TABLE`), changes only on request:
+:func:`publish_timings` (``make timings``).
 """
 
 from __future__ import annotations
@@ -37,9 +43,13 @@ import papermill
 import yaml
 
 from pinnlib.experiments import PROFILES, REPO_ROOT, check_profile
+from pinnlib.train import resolve_device
 
 BOOK_DIR = REPO_ROOT / "book"
 CONFIG = REPO_ROOT / "_config.yml"
+#: Environment variable with the URL of the repository that hosts the executed book
+#: (it overrides ``repository.url`` of ``_config.yml``); see :func:`book_config`.
+REPOSITORY_ENV = "PINNLIB_REPOSITORY_URL"
 
 
 class ChapterError(RuntimeError):
@@ -93,8 +103,6 @@ def check_parameter(chapter: str, name: str, value: Any, default: Any) -> None:
     other parameter must have its default's type (an int may stand for a float).
     Checked before a kernel starts, so a bad value never costs a chapter's run.
     """
-    from pinnlib.train import resolve_device
-
     where = f"chapter {chapter!r} parameter {name!r}"
     if name == "profile" and value not in PROFILES:
         raise ChapterError(f"{where}: unknown profile {value!r}; choose one of {PROFILES}")
@@ -129,14 +137,22 @@ def _same_kind(value: Any, default: Any) -> bool:
     return type(value) is type(default)
 
 
-def load_chapter(name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DIR):
-    """Read ``book/<name>.py``; an unknown chapter, an unknown parameter or a bad
-    value (:func:`check_parameter`) is a :class:`ChapterError`."""
+def read_chapter(name: str, book_dir: Path = BOOK_DIR) -> nbformat.NotebookNode:
+    """The notebook of ``book/<name>.py``; an unknown chapter is a :class:`ChapterError`."""
     source = book_dir / f"{name}.py"
     if not source.exists():
         known = executable_chapters(book_dir)
         raise ChapterError(f"unknown chapter {name!r}; chapters: {known}")
-    notebook = jupytext.read(source)
+    return jupytext.read(source)
+
+
+def load_chapter(
+    name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DIR
+) -> nbformat.NotebookNode:
+    """Read ``book/<name>.py`` to run it with exactly ``parameters``: an unknown chapter,
+    a parameter that its ``parameters`` cell does not declare or a bad value
+    (:func:`check_parameter`) is a :class:`ChapterError`."""
+    notebook = read_chapter(name, book_dir)
     defaults = chapter_parameters(notebook)
     unknown = set(parameters) - set(defaults)
     if unknown:
@@ -148,13 +164,35 @@ def load_chapter(name: str, parameters: dict[str, Any], book_dir: Path = BOOK_DI
     return notebook
 
 
+def plan_parameters(
+    chapters: list[str], offered: dict[str, Any], book_dir: Path = BOOK_DIR
+) -> dict[str, dict[str, Any]]:
+    """{chapter: the parameters of ``offered`` that its ``parameters`` cell declares},
+    every value checked by :func:`check_parameter`. ``profile`` may go unused; any
+    other offered name that none of ``chapters`` declares is a :class:`ChapterError`."""
+    declared = {name: chapter_parameters(read_chapter(name, book_dir)) for name in chapters}
+    known = sorted({key for defaults in declared.values() for key in defaults})
+    unknown = set(offered) - set(known) - {"profile"}
+    if unknown:
+        where = f"chapter {chapters[0]!r} has" if len(chapters) == 1 else "the chapters have"
+        takes = "it takes" if len(chapters) == 1 else "they take"
+        raise ChapterError(f"{where} no parameter(s) {sorted(unknown)}; {takes} {known}")
+    plans = {}
+    for name, defaults in declared.items():
+        plans[name] = {key: value for key, value in offered.items() if key in defaults}
+        for key, value in plans[name].items():
+            check_parameter(name, key, value, defaults[key])
+    return plans
+
+
 def execute_chapter(
     name: str,
     notebooks: Path,
     parameters: dict[str, Any],
     book_dir: Path = BOOK_DIR,
 ) -> ChapterResult:
-    """Execute ``book/<name>.py`` into ``notebooks/<name>.ipynb`` with ``parameters``.
+    """Execute ``book/<name>.py`` into ``notebooks/<name>.ipynb`` with ``parameters``
+    (each one declared by the chapter: :func:`load_chapter`).
 
     A failing cell raises :class:`ChapterError` naming the chapter and the cell;
     the partially executed notebook is kept.
@@ -201,35 +239,72 @@ def hide_injected_parameters(path: Path) -> None:
 
 
 TIMING_FIELDS = ["chapter", "profile", "seconds", "threads", "machine", "finished"]
-#: The committed table of chapter run times that the Reproducing chapter shows.
+#: The committed table of chapter run times that the Reproducing chapter shows; a build
+#: writes its own ``OUTPUT/timings.csv``, and :func:`publish_timings` copies it here.
 TIMINGS_TABLE = REPO_ROOT / "data" / "timings.csv"
 
 
-def write_timing(csv_path: Path, result: ChapterResult, profile: str, threads: int) -> None:
-    """Add or replace the (chapter, profile) row of a timings table."""
+def merge_timings(csv_path: Path, new_rows: list[dict[str, Any]]) -> None:
+    """Write ``new_rows`` into a timings table, each replacing the row of its
+    (chapter, profile); the other rows are kept."""
+    replaced = {(r["chapter"], r["profile"]) for r in new_rows}
     rows = []
     if csv_path.exists():
         with csv_path.open() as f:
-            rows = [
-                r
-                for r in csv.DictReader(f)
-                if (r["chapter"], r["profile"]) != (result.name, profile)
-            ]
-    rows.append(
-        {
-            "chapter": result.name,
-            "profile": profile,
-            "seconds": f"{result.seconds:.1f}",
-            "threads": threads,
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-    )
+            rows = [r for r in csv.DictReader(f) if (r["chapter"], r["profile"]) not in replaced]
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with csv_path.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=TIMING_FIELDS, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(rows + new_rows)
+
+
+def write_timing(csv_path: Path, result: ChapterResult, profile: str, threads: int) -> None:
+    """Add or replace the (chapter, profile) row of a timings table."""
+    row = {
+        "chapter": result.name,
+        "profile": profile,
+        "seconds": f"{result.seconds:.1f}",
+        "threads": threads,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    merge_timings(csv_path, [row])
+
+
+def publish_timings(
+    built: Path = REPO_ROOT / "_build" / "timings.csv", table: Path = TIMINGS_TABLE
+) -> int:
+    """Copy every row of a build's timings into the committed ``table`` (replacing the
+    rows of the same chapter and profile); returns the number of rows copied."""
+    if not built.exists():
+        raise ChapterError(f"no timings at {built}: build the book first (make book)")
+    with built.open() as f:
+        rows = list(csv.DictReader(f))
+    merge_timings(table, rows)
+    return len(rows)
+
+
+def book_config(config: Path = CONFIG, repository_url: str | None = None) -> dict[str, Any]:
+    """The Jupyter Book configuration to build with: ``config`` with its repository URL
+    taken from ``repository_url``, else the environment variable :data:`REPOSITORY_ENV`,
+    else ``repository.url`` of ``config`` (empty in the repository's ``_config.yml``).
+
+    Launch, repository and issue buttons only work with a repository that hosts the
+    executed notebooks, so without a URL they are all switched off.
+    """
+    settings = yaml.safe_load(config.read_text())
+    repository = settings.get("repository") or {}
+    url = repository_url or os.environ.get(REPOSITORY_ENV) or repository.get("url") or ""
+    if url:
+        settings["repository"] = {**repository, "url": url}
+        return settings
+    settings.pop("repository", None)
+    settings.pop("launch_buttons", None)
+    html = settings.setdefault("html", {})
+    for button in ("use_repository_button", "use_issues_button", "use_edit_page_button"):
+        html[button] = False
+    return settings
 
 
 def stage_sources(stage: Path, book_dir: Path = BOOK_DIR) -> None:
@@ -246,7 +321,7 @@ def stage_sources(stage: Path, book_dir: Path = BOOK_DIR) -> None:
             shutil.copytree(item, target, dirs_exist_ok=True)
         else:
             shutil.copy2(item, target)
-    shutil.copy2(CONFIG, stage / "_config.yml")
+    (stage / "_config.yml").write_text(yaml.safe_dump(book_config(), sort_keys=False))
 
 
 def build_html(stage: Path, output: Path, book_dir: Path = BOOK_DIR) -> Path:
@@ -284,14 +359,14 @@ def run_book(
     parameters: dict[str, Any] | None = None,
     threads: int = 2,
     book_dir: Path = BOOK_DIR,
-    timings_table: Path | None = None,
     log=print,
 ) -> Path | None:
     """Execute the chapters (all by default) at ``profile`` and build the HTML book.
 
-    Everything the call is asked to do is checked before any chapter runs. Chapter
-    wall times go to ``output/timings.csv`` and, if given, to ``timings_table``
-    (the command line passes :data:`TIMINGS_TABLE`, kept in the repository).
+    Each chapter gets the profile and those of ``parameters`` that it declares; a
+    parameter that no chapter declares is an error. Everything the call is asked to
+    do is checked before any chapter runs. Chapter wall times go to
+    ``output/timings.csv``; nothing is written outside ``output`` and ``notebooks``.
     Returns the path of ``index.html`` (None with ``build=False``).
     """
     check_profile(profile)
@@ -303,9 +378,8 @@ def run_book(
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     chapters = list(chapters) if chapters else executable_chapters(book_dir)
-    parameters = {"profile": profile, **(parameters or {})}
-    for name in chapters:  # every name and parameter is checked before any work
-        load_chapter(name, parameters, book_dir)
+    # Every name and parameter is checked before any work.
+    plans = plan_parameters(chapters, {"profile": profile, **(parameters or {})}, book_dir)
     output = Path(output).resolve()
     stage = output / "book"
     notebooks = Path(notebooks).resolve() if notebooks else stage
@@ -320,9 +394,8 @@ def run_book(
     os.environ.setdefault("PYTHONHASHSEED", "0")
     for name in chapters:
         log(f"[book] executing {name} (profile={profile})")
-        result = execute_chapter(name, notebooks, parameters, book_dir)
-        for table in (output / "timings.csv", *([timings_table] if timings_table else [])):
-            write_timing(table, result, profile, threads)
+        result = execute_chapter(name, notebooks, plans[name], book_dir)
+        write_timing(output / "timings.csv", result, profile, threads)
         log(f"[book] {name}: {result.seconds:.1f} s -> {result.notebook}")
         if notebooks != stage and build:
             shutil.copy2(result.notebook, stage / result.notebook.name)
@@ -333,4 +406,12 @@ def run_book(
     return index
 
 
-__all__ = ["PROFILES", "ChapterError", "execute_chapter", "run_book", "toc_entries"]
+__all__ = [
+    "PROFILES",
+    "ChapterError",
+    "book_config",
+    "execute_chapter",
+    "publish_timings",
+    "run_book",
+    "toc_entries",
+]

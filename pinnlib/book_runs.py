@@ -1,45 +1,32 @@
 """The runs each chapter of the book trains, as specs: one function per chapter.
 
-The chapters acquire their runs through :func:`pinnlib.report.benchmark_runs` and
-:func:`pinnlib.report.long_runs`, which take their specs from :func:`benchmark_specs`
-and :func:`long_specs` here. :data:`CHAPTER_RUNS` composes the same two functions per
-chapter, so the sweep (``python -m pinnlib sweep``) trains exactly the records the
-chapters then read; ``tests/test_sweep.py`` executes each chapter's acquisition cells
-with training switched off after a sweep to check it.
+The chapters acquire their runs through :func:`benchmark_runs` and :func:`long_runs`
+(each run loaded from the cache or trained), which take their specs from
+:func:`benchmark_specs` and :func:`long_specs`. :data:`CHAPTER_RUNS` composes the
+same two functions per chapter, so the sweep (``python -m pinnlib sweep``) trains
+exactly the records the chapters then read; ``tests/test_sweep.py`` executes each
+chapter's acquisition cells with training switched off after a sweep to check it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from pinnlib.experiments import check_profile, experiment, record_path
-from pinnlib.spec import RunSpec
+from pinnlib.experiments import EXPERIMENTS, PROFILES, check_profile, experiment, record_path, run
+from pinnlib.records import RunRecord
+from pinnlib.spec import METHODS, RunSpec
 
-BENCHMARKS = ("allen_cahn", "helmholtz", "burgers", "cavity")
-METHODS = ("vanilla", "rba")
+#: The benchmarks in book order: those of :data:`~pinnlib.experiments.EXPERIMENTS`.
+BENCHMARKS = tuple(EXPERIMENTS)
 
-#: Network seeds per profile: several at ``cpu`` where claims depend on chance.
-SEEDS = {"ci": (2341,), "cpu": (2341, 2342, 2343), "paper": (2341,)}
-
-#: The benchmarks RQ1 also trains for longer (first seed, both methods).
+#: The benchmarks RQ1 also trains for longer (first seed, both methods); their
+#: settings per profile are :attr:`~pinnlib.experiments.Profile.long_runs`.
 LONG_BENCHMARKS = ("burgers", "allen_cahn")
-
-#: Their longer runs per profile: {benchmark: spec overrides}, the paper's decay
-#: schedule (x0.9 every 5,000 steps) at ``cpu``. At ``paper`` the profile's own runs
-#: are already the paper's length.
-LONG_RUN: dict[str, dict[str, dict[str, int]]] = {
-    "ci": {p: dict(steps=1200, decay_every=1000) for p in LONG_BENCHMARKS},
-    "cpu": {
-        "burgers": dict(steps=60_000, decay_every=5000),
-        "allen_cahn": dict(steps=40_000, decay_every=5000),
-    },
-    "paper": {},
-}
 
 
 def seeds(profile: str) -> tuple[int, ...]:
     """The network seeds a chapter trains at ``profile``."""
-    return SEEDS[check_profile(profile)]
+    return PROFILES[check_profile(profile)].seeds
 
 
 def benchmark_specs(
@@ -56,7 +43,7 @@ def benchmark_specs(
 def long_specs(problem: str, profile: str, seed: int | None = None) -> dict[str, RunSpec]:
     """{method: spec} of the longer run of ``problem`` (first seed by default); at
     ``paper``, where the runs are already the paper's length, the profile's own runs."""
-    longer = LONG_RUN[check_profile(profile)]
+    longer = PROFILES[check_profile(profile)].long_runs
     if profile != "paper" and problem not in longer:
         raise ValueError(
             f"no longer run of {problem!r} at profile {profile!r}; there are: {sorted(longer)}"
@@ -135,3 +122,28 @@ def book_specs(
         for spec in chapter_specs(chapter, profile, seed_list):
             unique.setdefault(str(record_path(spec, ".")), spec)
     return list(unique.values())
+
+
+# -- acquiring the runs --------------------------------------------------------------------
+
+
+def benchmark_runs(
+    problem: str,
+    profile: str,
+    seed_list: Sequence[int] | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[tuple[str, int], RunRecord]:
+    """Vanilla and RBA records of ``problem`` for every seed: {(method, seed): record},
+    each loaded from the cache or trained (:func:`pinnlib.experiments.run`)."""
+    specs = benchmark_specs(problem, profile, seed_list)
+    return {k: run(spec, device=device, progress=progress) for k, spec in specs.items()}
+
+
+def long_runs(
+    problem: str, profile: str, seed: int | None = None, device: str = "cpu", progress: bool = True
+) -> dict[str, RunRecord]:
+    """{method: record} of the longer run of ``problem`` (first seed); at ``paper``,
+    where the runs are already the paper's length, the profile's own runs."""
+    specs = long_specs(problem, profile, seed)
+    return {m: run(spec, device=device, progress=progress) for m, spec in specs.items()}

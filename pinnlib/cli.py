@@ -18,7 +18,13 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+import torch
+
+from pinnlib.bench.diagnostics import bench_diagnostics
+from pinnlib.bench.steps import VARIANTS, header, run_bench
 from pinnlib.experiments import PROFILES
+from pinnlib.spec import METHODS
+from pinnlib.train import resolve_device
 
 #: Exceptions whose message says it all; any other (a KeyError too, whose message is
 #: only the key) is reported with its type's name.
@@ -66,14 +72,12 @@ def _non_negative_int(text: str) -> int:
 
 
 def _problem_name(text: str) -> str:
-    from pinnlib.problems import PROBLEMS
+    from pinnlib.problems import problem_name
 
-    name = text.replace("-", "_")
-    if name not in PROBLEMS:
-        raise argparse.ArgumentTypeError(
-            f"unknown benchmark {text!r}; choose from {', '.join(sorted(PROBLEMS))}"
-        )
-    return name
+    try:
+        return problem_name(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("problem", help=f"benchmark: {', '.join(sorted(PROBLEMS))}")
     train.add_argument("--profile", choices=PROFILES, default="cpu", help="base settings")
     train.add_argument(
-        "--method", choices=("vanilla", "rba"), default=None,
+        "--method", choices=METHODS, default=None,
         help="weighting (default vanilla); the same as --set method=...",
     )  # fmt: skip
     train.add_argument("--steps", type=_non_negative_int, default=None, help="Adam steps")
@@ -144,8 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group.add_argument("--verify", action="store_true", help="check the manifest checksums")
     data.set_defaults(handler=cmd_data)
-
-    from pinnlib.bench import VARIANTS
 
     bench = sub.add_parser(
         "bench", help="time a training step: nested autograd vs the Taylor fast path"
@@ -181,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bench.add_argument(
         "--diagnostics", action="store_true",
-        help="also time the monitors: SNR evaluation vs a step, overhead at the paper's schedule",
+        help="also time the monitors (SNR evaluation vs a step, overhead at the paper's "
+        "schedule) of --problem at the paper's and the cpu profile's sizes (--quick: the ci "
+        "profile's), with --device, --dtype and --threads",
     )  # fmt: skip
     bench.set_defaults(handler=cmd_bench)
 
@@ -194,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from pinnlib.book import TIMINGS_TABLE, run_book
+    from pinnlib.book import run_book
 
     params = key_values(args.param, "--param")
     options = (("--seed", "seeds", args.seed), ("--device", "device", args.device))
@@ -212,7 +216,6 @@ def cmd_book(args: argparse.Namespace) -> int:
         build=not args.no_build,
         parameters=params,
         threads=args.threads,
-        timings_table=TIMINGS_TABLE,
         **kwargs,
     )
     return 0
@@ -298,8 +301,6 @@ BENCH_STEPS, BENCH_WARMUP = 10, 3
 def bench_variants(args: argparse.Namespace) -> tuple[str, ...]:
     """The variants to time: ``--variant`` (all by default, no repeats), less the compiled
     one with ``--no-compile``; none left is an error."""
-    from pinnlib.bench import VARIANTS
-
     variants = tuple(dict.fromkeys(args.variant or VARIANTS))
     if args.no_compile:
         variants = tuple(v for v in variants if v != "taylor+compile")
@@ -318,11 +319,6 @@ def bench_sizes(args: argparse.Namespace) -> tuple[tuple[int, ...], int, int]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import torch
-
-    from pinnlib.bench import header, run_bench
-    from pinnlib.train import resolve_device
-
     device = str(resolve_device(args.device))
     variants = bench_variants(args)
     points, steps, warmup = bench_sizes(args)
@@ -334,10 +330,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         points, steps, warmup, device, variants, dtype=args.dtype, problem=args.problem, **size
     )
     if args.diagnostics:
-        from pinnlib.diagnostics.bench import bench_diagnostics
-
         print("\nCost of the monitors: one SNR evaluation; all monitors at the paper's schedule")
-        bench_diagnostics(device=device, profiles=("cpu",) if args.quick else ("paper", "cpu"))
+        bench_diagnostics(
+            args.problem,
+            device=device,
+            profiles=("ci",) if args.quick else ("paper", "cpu"),
+            dtype=args.dtype,
+        )
     return 0
 
 

@@ -71,10 +71,14 @@ def _set_partitions(items: tuple[int, ...]) -> list[list[tuple[int, ...]]]:
     return partitions
 
 
+# Memo tables of the pure combinatorics below. torch.compile treats their results as
+# constants (``assume_constant_result``): tracing into the lookups instead would guard on
+# the tables, which the first trace fills, and so compile every loss twice.
 _FAA_DI_BRUNO: dict[MultiIndex, tuple[tuple[int, int, tuple[MultiIndex, ...]], ...]] = {}
 _LEIBNIZ: dict[MultiIndex, tuple[tuple[int, MultiIndex, MultiIndex], ...]] = {}
 
 
+@torch.compiler.assume_constant_result
 def _faa_di_bruno(index: MultiIndex) -> tuple[tuple[int, int, tuple[MultiIndex, ...]], ...]:
     """Terms (count, order k of s^(k), blocks) of d_index s(a), equal terms merged."""
     if index in _FAA_DI_BRUNO:
@@ -89,6 +93,7 @@ def _faa_di_bruno(index: MultiIndex) -> tuple[tuple[int, int, tuple[MultiIndex, 
     return terms
 
 
+@torch.compiler.assume_constant_result
 def _leibniz(index: MultiIndex) -> tuple[tuple[int, MultiIndex, MultiIndex], ...]:
     """Terms (count, A, S - A) of d_index (a b) over the subsets A of positions, merged."""
     if index in _LEIBNIZ:

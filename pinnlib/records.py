@@ -23,24 +23,31 @@ are left alone.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
-import platform
-import shutil
-import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from pinnlib.build import build_model
+from pinnlib.diagnostics.phases import PhaseResult, detect_history_phases
 from pinnlib.spec import RunSpec
+from pinnlib.storage import (
+    atomic_savez,
+    atomic_torch_save,
+    atomic_write_bytes,
+    fsync_dir,
+    remove_path,
+    sha256,
+    sha256_bytes,
+)
 
 RECORD_FILES = ("history.npz", "final.npz", "state.pt")
 META = "record.json"
@@ -78,99 +85,6 @@ class CorruptCheckpoint(ValueError):
     """A training checkpoint that cannot resume this run: unreadable, foreign or non-finite."""
 
 
-# -- atomic writes ---------------------------------------------------------------------------
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (best effort: not every system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``.
-
-    The file is readable by everyone (0644), as a shared cache needs.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_torch_save(obj: Any, path: Path) -> None:
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
-def atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def remove_path(path: Path) -> None:
-    """Delete a file or folder tree if it is there (best effort for a tree)."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-# -- provenance ------------------------------------------------------------------------------
-def git_commit() -> str | None:
-    """The commit of the pinnlib checkout, or None outside a git repository."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=Path(__file__).parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
-
-
-def provenance(device: torch.device) -> dict[str, Any]:
-    """Where and with what a run was made."""
-    from pinnlib import __version__
-
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor()
-    return {
-        "pinnlib_version": __version__,
-        "git_commit": git_commit(),
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-        "device": str(device),
-        "device_name": name or platform.machine(),
-        "threads": torch.get_num_threads(),
-        "hostname": platform.node(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
 @dataclass
 class RunRecord:
     """A finished run as loaded from disk."""
@@ -189,13 +103,23 @@ class RunRecord:
     def provenance(self) -> dict[str, Any]:
         return self.info["provenance"]
 
+    @cached_property
+    def adam_history(self) -> dict[str, np.ndarray]:
+        """The history up to the last Adam step (``spec.steps``): all of it, unless an
+        L-BFGS stage followed. The paper's phases are phases of training with Adam."""
+        keep = np.asarray(self.history["step"]) <= self.spec.steps
+        return {k: np.asarray(v)[keep] for k, v in self.history.items()}
+
+    @cached_property
+    def phases(self) -> PhaseResult:
+        """The training phases detected in :attr:`adam_history`, computed once."""
+        return detect_history_phases(self.adam_history)
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         return torch.load(self.path / "state.pt", weights_only=True)
 
     def model(self) -> torch.nn.Module:
         """The trained network (on the CPU, in the run's dtype)."""
-        from pinnlib.train import build_model
-
         model = build_model(self.spec)
         model.load_state_dict(self.state_dict())
         return model.eval()
@@ -247,7 +171,7 @@ def install_record(staging: Path, path: Path) -> None:
         if old is not None:
             os.rename(old, path)  # put the old record back
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     if old is not None:
         remove_path(old)
 
@@ -273,7 +197,7 @@ def record_checksum(meta: dict[str, Any]) -> str:
     """The sha256 of the canonical JSON (sorted keys, no spaces) of all fields but the seal."""
     fields = {k: v for k, v in meta.items() if k != SEAL}
     text = json.dumps(fields, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_bytes(text.encode())
 
 
 def write_record(
@@ -425,7 +349,7 @@ def _load_files(path: Path, meta: dict[str, Any]) -> tuple[dict, dict, dict]:
     for name in RECORD_FILES:
         file = path / name
         data[name] = _read_bytes(file)
-        if hashlib.sha256(data[name]).hexdigest() != meta["sha256"][name]:
+        if sha256_bytes(data[name]) != meta["sha256"][name]:
             raise CorruptRecord(f"{file} does not match its checksum")
     try:  # whatever a damaged file raises, it is a damaged record
         with np.load(io.BytesIO(data["history.npz"])) as h:

@@ -1,4 +1,9 @@
-"""The resolved specification of one training run; its hash keys the result cache."""
+"""The resolved specification of one training run; its hash keys the result cache.
+
+A spec names its benchmark and monitors, so it is checked against their registries,
+:data:`pinnlib.problems.PROBLEMS` and :data:`pinnlib.diagnostics.monitors.MONITOR_NAMES`,
+which sit below it (neither imports this module).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ import math
 from dataclasses import asdict, dataclass, field, fields
 from numbers import Integral, Real
 from typing import Any
+
+from pinnlib.diagnostics.monitors import MONITOR_NAMES
+from pinnlib.problems import PROBLEMS, problem_name
 
 #: Bump when a change to problems, models or training changes the numbers a
 #: spec produces, so cached records made by older code are not reused.
@@ -280,18 +288,11 @@ def canonical_bool(name: str, value: Any) -> bool:
 
 def canonical_problem(name: str, value: Any) -> str:
     """A benchmark's registered name: lower case, ``-`` as ``_``."""
-    from pinnlib.problems import PROBLEMS  # here, so that spec.py imports nothing of pinnlib
-
-    text = canonical_str(name, value).strip().lower().replace("-", "_")
-    if text not in PROBLEMS:
-        raise ValueError(f"unknown benchmark {value!r}; choose from {sorted(PROBLEMS)}")
-    return text
+    return problem_name(canonical_str(name, value))
 
 
 def canonical_monitors(name: str, value: Any) -> tuple[str, ...]:
     """Known monitor names, ``("all",)`` if one is "all", else in the registry's order."""
-    from pinnlib.diagnostics.monitors import MONITOR_NAMES
-
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -317,8 +318,6 @@ def canonical_problem_args(problem: str, args: dict[str, Any]) -> dict[str, Any]
     have the parameter's annotated type. Integer ones become canonical ints; float
     ones keep the type given (see :class:`RunSpec`).
     """
-    from pinnlib.problems import PROBLEMS
-
     params = dict(inspect.signature(PROBLEMS[problem].__init__).parameters)
     params.pop("self", None)
     params.pop("seed", None)

@@ -245,7 +245,10 @@ def sweep(
     try:
         parallel = capacity(cpus_per_run, gpus_per_run)
         parallel = min(parallel, max_parallel or parallel)
-        task = ray.remote(train_run).options(
+        # max_calls=1: a fresh worker process per run. torch.compile keeps its compiled
+        # entries per process, and a reused worker would pass dynamo's recompile limit
+        # after 8 runs and train the rest uncompiled (correct, but slower).
+        task = ray.remote(max_calls=1)(train_run).options(
             num_cpus=cpus_per_run, num_gpus=gpus_per_run, max_retries=3, retry_exceptions=False
         )
         args = (str(cache), device, threads or cpus_per_run, checkpoint_every)

@@ -27,37 +27,21 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from tqdm import tqdm
 
-from pinnlib.nn import ARCHITECTURES, Embedding, FourierEmbedding, Network, PeriodicEmbedding
-from pinnlib.problems import Problem, make_problem
-from pinnlib.records import (
-    CorruptCheckpoint,
-    atomic_torch_save,
-    checkpoint_problem,
-    provenance,
-)
+from pinnlib.build import build_model, build_problem, build_weighting
+from pinnlib.diagnostics.monitors import Monitor, TrainerView, make_monitors
+from pinnlib.evaluate import predict
+from pinnlib.records import CorruptCheckpoint, checkpoint_problem
 from pinnlib.spec import RunSpec
-from pinnlib.weighting import make_weighting
-
-Monitor = Callable[["Trainer"], dict[str, Any]]
-
-
-def named_monitors(names: tuple[str, ...], batch_points: int | None = None) -> dict[str, Monitor]:
-    """The monitors a spec asks for by name (see :mod:`pinnlib.diagnostics`)."""
-    if not names:
-        return {}
-    from pinnlib.diagnostics import make_monitors
-
-    return make_monitors(names, batch_points=batch_points)
-
+from pinnlib.storage import atomic_torch_save, provenance
+from pinnlib.weighting import weighted_residual_loss
 
 #: A logged error above this many times max(first logged error, 1) means divergence.
 #: A network starts near relative error 1 and a run that learns stays near or below
@@ -113,41 +97,6 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def build_problem(spec: RunSpec) -> Problem:
-    return make_problem(spec.problem, seed=spec.seed, **spec.problem_args)
-
-
-def build_embeddings(spec: RunSpec, problem: Problem) -> list[Embedding]:
-    """The input embeddings of ``spec``, plus the periodic one the problem may require."""
-    n_in = len(problem.input_names)
-    embeddings: list[Embedding] = []
-    if spec.embedding == "periodic" or problem.periodic_embedding:
-        if not problem.periods:
-            raise ValueError(f"benchmark {problem.name!r} has no periodic input to embed")
-        embeddings.append(PeriodicEmbedding(n_in, problem.periods))
-    if spec.embedding == "fourier":
-        dim = embeddings[-1].out_dim if embeddings else n_in
-        embeddings.append(
-            FourierEmbedding(dim, spec.fourier_features, spec.fourier_scale, seed=spec.seed)
-        )
-    return embeddings
-
-
-def build_model(spec: RunSpec, problem: Problem | None = None) -> Network:
-    """The network of ``spec``, initialised from ``torch.manual_seed(spec.seed)``."""
-    problem = problem or build_problem(spec)
-    torch.manual_seed(spec.seed)
-    model = ARCHITECTURES[spec.architecture](
-        len(problem.input_names),
-        len(problem.output_names),
-        width=spec.width,
-        depth=spec.depth,
-        bias_init=spec.bias_init,
-        embedding=build_embeddings(spec, problem),
-    )
-    return model.to(getattr(torch, spec.dtype))
-
-
 def relative_l2(pred: np.ndarray, ref: np.ndarray) -> float:
     """||pred - ref||_2 / ||ref||_2 over all points and outputs.
 
@@ -158,29 +107,12 @@ def relative_l2(pred: np.ndarray, ref: np.ndarray) -> float:
     return float(np.sqrt(np.sum(np.square(diff))) / np.sqrt(np.sum(np.square(ref))))
 
 
-def predict(
-    model: nn.Module,
-    x: np.ndarray | Tensor,
-    chunk: int = 16_384,
-    problem: Problem | None = None,
-) -> np.ndarray:
-    """Network output at points ``x`` (in chunks, without gradients).
+class Trainer(TrainerView):
+    """One PINN training run of ``spec`` on ``device``, with optional monitors.
 
-    With ``problem``, its :meth:`~pinnlib.problems.Problem.evaluate` instead (the
-    quantity its reference holds, e.g. the cavity's speed).
+    It is a :class:`~pinnlib.diagnostics.monitors.TrainerView`, the part of it that
+    monitors read.
     """
-    p = next(model.parameters())
-    x = torch.as_tensor(x).to(p.device, p.dtype)
-    with torch.no_grad():
-        out = [
-            model(c) if problem is None else problem.evaluate(model, c)
-            for c in torch.split(x, chunk)
-        ]
-    return torch.cat(out).cpu().double().numpy()
-
-
-class Trainer:
-    """One PINN training run of ``spec`` on ``device``, with optional monitors."""
 
     def __init__(
         self, spec: RunSpec, device: str = "cpu", monitors: dict[str, Monitor] | None = None
@@ -192,13 +124,7 @@ class Trainer:
         self.model = build_model(spec, self.problem).to(self.device)
         self.points = self.problem.collocation_points().to(self.device, self.dtype)
         self.conditions = [c.to(self.device, self.dtype) for c in self.problem.conditions()]
-        self.weighting = make_weighting(
-            spec.method,
-            eta=spec.rba_eta,
-            gamma=spec.rba_gamma,
-            init=spec.rba_init,
-            normalisation=spec.rba_normalisation,
-        )
+        self.weighting = build_weighting(spec)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=spec.lr)
         self.scheduler = torch.optim.lr_scheduler.StepLR(
             self.optimizer, step_size=spec.decay_every, gamma=spec.lr_decay
@@ -216,6 +142,11 @@ class Trainer:
             else None
         )
         self.autograd = spec.derivatives == "autograd"
+        if spec.compile:
+            # dynamo keeps compiled entries per code object, so every Trainer of a
+            # process adds one; past its recompile limit (8) later trainers would run
+            # uncompiled. Start each compiled Trainer from an empty cache.
+            torch._dynamo.reset()
         self._evaluate = (
             torch.compile(self._residual_and_conditions)
             if spec.compile
@@ -223,7 +154,7 @@ class Trainer:
         )
         self.test_points, self.test_values = self.problem.reference()
         self.monitors = {
-            **named_monitors(spec.monitors, spec.snr_batch_points),
+            **make_monitors(spec.monitors, batch_points=spec.snr_batch_points),
             **(monitors or {}),
         }
         self.step = 0
@@ -255,7 +186,7 @@ class Trainer:
         else:
             weights = self.weighting.weights
             weights = torch.ones_like(r[:, 0]) if weights is None else weights
-        terms = {"residual": (weights[:, None] * r).square().sum(dim=1).mean()}
+        terms = {"residual": weighted_residual_loss(r, weights)}
         terms.update(condition_losses)
         return sum(terms.values()), terms
 

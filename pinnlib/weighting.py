@@ -12,8 +12,9 @@ collocation set, *before* the loss of that same step, which is then
 
     L_r = mean_i (lambda_i * r_i)^2
 
-(the weight enters squared; initial and boundary terms keep weight 1). For a
-system of equations |r_i| is the sum of the absolute residuals of the equations.
+(:func:`weighted_residual_loss`, its one definition; the weight enters squared;
+initial and boundary terms keep weight 1). For a system of equations |r_i| is the
+sum of the absolute residuals of the equations.
 With lambda_0 = 0 the weights stay below eta / (1 - gamma).
 """
 
@@ -21,6 +22,25 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+
+def weighted_residual_loss(
+    residual: Tensor, weights: Tensor | None = None, mask: Tensor | None = None
+) -> Tensor:
+    """The weighted residual loss L_r = mean_i sum_e (lambda_i r_ie)^2.
+
+    ``residual``: r, (N, n_eq), the residual of every equation e at every point i;
+    ``weights``: lambda, (N,) (None: lambda = 1, the vanilla loss); ``mask``: (N,),
+    1 for the points that count and 0 for padding, so the mean is over the masked
+    points only, sum_i m_i sum_e (lambda_i r_ie)^2 / sum_i m_i. The one definition
+    of the loss, used by the Trainer and by the batch gradients of
+    :mod:`pinnlib.diagnostics.gradients`.
+    """
+    weighted = residual if weights is None else weights[:, None] * residual
+    per_point = weighted.square().sum(dim=1)
+    if mask is None:
+        return per_point.mean()
+    return (per_point * mask).sum() / mask.sum()
 
 
 class Weighting:

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The GPU check of the training step (issue 4), for a session that is lent a device machine.
-# There, python3 holds a CUDA build of torch; call it through the device tool as
-#     run(command="bash scripts/device_bench.sh", timeout_s=540)
-# and report the card (card.txt) with every number (bench_<device>.txt), both under $OUT.
-# Extra arguments go to `python -m pinnlib bench`; DEVICE and PYTHON override the defaults
-# (the test runs it on the CPU with --quick).
+# Time one training step on a GPU: nested autograd against the Taylor-mode fast path,
+# eager and under torch.compile (`python -m pinnlib bench`, Allen-Cahn by default), at the
+# paper's 6 x 128 network on 4,096 and 25,600 collocation points, 50 timed steps after 10
+# warm-up steps each: ms per step, speed-up, peak step memory and the matmul floor.
+#
+# Run it from the repository root on a machine whose python3 has a CUDA build of torch:
+#     bash scripts/device_bench.sh                      # all variants, on cuda
+#     bash scripts/device_bench.sh --problem cavity     # any other `bench` option is passed on
+#     DEVICE=cpu PYTHON=.venv/bin/python bash scripts/device_bench.sh --quick   # a smoke test
+# Results go to $OUT (default /tmp/device_bench): card.txt (date, GPU name, memory, driver,
+# torch version) and bench_<device>.txt (every number the bench prints, also shown on the
+# terminal). With --quick the sizes above are not imposed, so --quick's own small ones apply.
 set -euo pipefail
 OUT=${OUT:-/tmp/device_bench}
 DEVICE=${DEVICE:-cuda}

@@ -24,7 +24,6 @@ from pinnlib.diagnostics import (
     saturation_share,
     tanh_saturation,
 )
-from pinnlib.diagnostics.bench import bench_size, format_bench, logged_steps
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.experiments import experiment
 from pinnlib.nn import MLP
@@ -309,13 +308,3 @@ def test_monitors_log_every_logged_step_and_do_not_change_training(tmp_path, met
     r = resumed.history_arrays()
     for key in h:
         assert np.array_equal(h[key], r[key], equal_nan=True), key
-
-
-def test_bench_reports_ratios_and_the_paper_log_count():
-    spec = tiny("rba", monitors=[])
-    assert logged_steps(spec.replace(steps=300_000), 300_000) == 30 + 2997 + 1
-    result = bench_size(spec, repeats=1, compare_loop=True)
-    assert set(result["monitor_s"]) == set(MONITOR_NAMES)
-    assert result["snr_over_step"] > 0 and result["overhead"]["n_logged"] == 3028
-    assert 0 < result["overhead"]["ratio"] and result["snr_loop_s"] > 0
-    assert "SNR / step" in format_bench({"tiny": result})

@@ -8,6 +8,7 @@ relative, for every problem's residual fields and every model / embedding.
 import pytest
 import torch
 
+from pinnlib.build import build_model
 from pinnlib.nn import (
     MLP,
     FourierEmbedding,
@@ -21,7 +22,6 @@ from pinnlib.nn import (
 )
 from pinnlib.problems import PROBLEMS, make_problem
 from pinnlib.spec import RunSpec
-from pinnlib.train import build_model
 
 UP_TO_3 = [(0,), (1,), (0, 0), (0, 1), (1, 1), (0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 1, 1)]
 

@@ -1,14 +1,19 @@
 """The chapter helpers in pinnlib.report: summaries and findings from synthetic records
-whose phases, errors and compression are known."""
+whose phases, errors and compression are known. The chapters read every name through
+``report``, so the tests do too; the thresholds are read from the module that owns them."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from pinnlib import report
-from pinnlib.experiments import experiment, run
+from pinnlib.experiments import PROFILES, experiment, run
+from pinnlib.problems import PROBLEMS, Problem
 from pinnlib.records import RunRecord
+from pinnlib.report import rq2, rq4, tables
 from pinnlib.spec import RunSpec
 
 N_LAYERS = 3
@@ -99,20 +104,23 @@ def test_error_summary_is_geometric_and_counts_wins():
 
 
 def test_rba_and_homogeneity_findings():
+    # four seeds a method: the fewest for which a rank test can reach p < 0.05
     all_runs = {
         "burgers": {
-            ("vanilla", 1): fake_record("vanilla", jump=30_000, final_error=1e-1,
-                                        homogeneity_trend=0.2),
-            ("rba", 1): fake_record("rba", jump=5_000, final_error=1e-3, noise_seed=1),
+            **{("vanilla", s): fake_record("vanilla", seed=s, jump=30_000 + 1000 * s,
+                                           final_error=1e-1, homogeneity_trend=0.2)
+               for s in range(4)},
+            **{("rba", s): fake_record("rba", seed=s, jump=5_000 + 500 * s, final_error=1e-3,
+                                       noise_seed=1) for s in range(4)},
         }
     }  # fmt: skip
     counts = report.rba_counts(all_runs)
-    assert (counts["better"], counts["sooner"], counts["uniform"]) == (1, 1, 1)
+    assert (counts["better"], counts["sooner"], counts["uniform"]) == (1, 4, 4)
     assert "**support**" in counts["verdict"]
     rows = report.homogeneity_rows(all_runs)
     assert all(r["rho_r"] < -0.9 for r in rows)  # error falls as phi_r rises
     h = report.homogeneity_counts(all_runs, rows)
-    assert (h["negative"], h["positive"], h["agree"]) == (2, 0, 1)
+    assert (h["negative"], h["positive"], h["agree"]) == (8, 0, 4)
     assert "**support**" in h["verdict"] and "**support**" in h["phi_verdict"]
     assert "Burgers" in report.rba_table(all_runs)
 
@@ -195,7 +203,7 @@ def test_benchmark_runs_grid_fields_and_costs(tmp_path, monkeypatch):
     fig = plots.plot_run_fields({"vanilla": record}, ("x", "y"))
     assert [a.get_title() for a in fig.get_axes()[:2]] == ["u: reference", "u: vanilla"]
     costs = report.training_costs("ci")
-    n_long = 2 * len(report.LONG_RUN["ci"])
+    n_long = 2 * len(PROFILES["ci"].long_runs)
     assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci")) + n_long
     assert costs[-1]["benchmark"].endswith("(longer, RQ1)")
     assert all(c["seconds"] is None for c in costs)  # the 5-step run is not a ci-profile run
@@ -272,7 +280,8 @@ def test_steepest_fall_finds_the_fast_decay_after_the_jump():
 def test_long_runs_name_the_benchmarks_they_have():
     with pytest.raises(ValueError, match="no longer run of 'cavity' at profile 'cpu'"):
         report.long_runs("cavity", "cpu")
-    assert set(report.LONG_RUN["ci"]) == set(report.LONG_RUN["cpu"]) == set(report.LONG_BENCHMARKS)
+    assert set(PROFILES["ci"].long_runs) == set(PROFILES["cpu"].long_runs)
+    assert set(PROFILES["cpu"].long_runs) == set(report.LONG_BENCHMARKS)
 
 
 def test_sooner_falls_compares_where_the_steepest_falls_start():
@@ -285,3 +294,78 @@ def test_sooner_falls_compares_where_the_steepest_falls_start():
     assert falls["text"].startswith("Burgers: step 30,000 without RBA, 20,000 with it")
     short = report.sooner_falls({"burgers": long["burgers"]}, span=60_000)
     assert short["pairs"] == 0 and "too short" in short["text"]
+
+
+def test_thresholds_are_named_where_their_verdicts_are():
+    """Moving a threshold moves the verdict: each rule reads its module's constant."""
+    assert report.compare_errors(1e-2, 0.5e-2).startswith("RBA ends with a 2.0 times lower")
+    assert tables.CLEAR_FACTOR == 1.5
+    rows = [homogeneity_row("Burgers", -0.25, 0.0)] * 4
+    assert "**do not support**" in report.homogeneity_verdict(rows, "phi_r")["verdict"]
+    assert rq2.CLEAR_CORRELATION == 0.3 and report.MOST_RUNS == 0.75
+    layers = np.ones(3)
+    small = {"entropy": -0.05 * layers, "entropy_kde": -0.05 * layers,
+             "saturation": 0 * layers, "saturation_tanh": 0 * layers,
+             "entropy_after": 11.0 * layers, "entropy_ceiling": 12.0}  # fmt: skip
+    assert report.compression_counts({"a": small})["kde_compressed"] == 0
+    assert rq4.ENTROPY_RESOLUTION == 0.1
+
+
+def test_titles_and_paper_numbers_come_from_the_problem_classes():
+    assert report.TITLES == {name: cls.title for name, cls in PROBLEMS.items()}
+    assert report.TITLES["cavity"] == "lid-driven cavity"
+    assert report.PAPER_ERRORS["allen_cahn"] == (2.91e-2, 3.24e-3)
+    assert report.PAPER_TRANSITIONS["helmholtz"] == (19_000, 1_000)
+    assert all(math.isnan(x) for x in report.PAPER_ERRORS["burgers"])  # none in the paper
+
+    class Toy(Problem):  # a new benchmark declares its title; the paper numbers default
+        name, title = "toy", "toy benchmark"
+
+    assert all(math.isnan(x) for x in (*Toy.paper_errors, *Toy.paper_transitions))
+
+
+def test_the_figures_do_not_import_the_report():
+    code = "import sys, pinnlib.plotting; print('pinnlib.report' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_transition_statistics_over_seeds_find_rba_sooner():
+    jumps = {
+        "vanilla": [20_000, 22_000, 18_000, 24_000, 21_000],
+        "rba": [5000, 6000, 4000, 7000, 5500],
+    }
+    runs = {
+        (m, s): fake_record(m, seed=s, jump=j, noise_seed=s)
+        for m, js in jumps.items()
+        for s, j in enumerate(js)
+    }
+    found = report.transitions({"burgers": runs})
+    v, b = found["burgers", "vanilla"], found["burgers", "rba"]
+    assert (v.n_jumped, b.n_jumped) == (5, 5)
+    assert v.steps.median == pytest.approx(21_000, rel=0.03)
+    assert b.steps.median == pytest.approx(5500, rel=0.05)
+    assert v.fastest["total diffusion"] == 5
+    d = report.rba_shifts(found)["burgers"]
+    assert d.high < 0 and d.p_value < 0.05
+    assert d.estimate == pytest.approx(-15_500, rel=0.05)
+    counts = report.sooner_counts(found)
+    assert counts["outcome"] == {"burgers": "sooner"}
+    assert "sooner on 1 of the 1" in counts["verdict"]
+    assert "Burgers" in report.transition_table(found)
+    assert "-15," in report.shift_table(found)
+
+
+def test_transition_statistics_count_missing_jumps_without_imputing():
+    runs = {("vanilla", s): fake_record("vanilla", seed=s, jump=None) for s in range(4)}
+    runs |= {("rba", s): fake_record("rba", seed=s, jump=8000 + 500 * s) for s in range(4)}
+    found = report.transitions({"burgers": runs})
+    assert found["burgers", "vanilla"].n_jumped == 0
+    assert report.rba_shifts(found)["burgers"] is None
+    # RBA jumps in all seeds, vanilla in none: vanilla's jump lies beyond the budget
+    assert report.sooner_counts(found)["outcome"] == {"burgers": "sooner"}
+    runs = {k: r for k, r in runs.items() if k[0] == "vanilla"}
+    runs |= {("rba", s): fake_record("rba", seed=s, jump=None) for s in range(4)}
+    assert report.sooner_counts(report.transitions({"burgers": runs}))["outcome"] == {
+        "burgers": "no jump"
+    }

@@ -25,7 +25,7 @@ import torch
 
 from pinnlib import book_runs, report
 from pinnlib.book import executable_chapters
-from pinnlib.experiments import COMMON, EXPERIMENTS, NO_TRAINING_ENV, experiment, record_path, run
+from pinnlib.experiments import EXPERIMENTS, NO_TRAINING_ENV, PROFILES, experiment, record_path, run
 from pinnlib.records import checkpoint_path, read_record
 from pinnlib.run_costs import order_by_cost, size_key
 from pinnlib.sweep import add_parser, cli, sweep
@@ -203,7 +203,8 @@ def acquisition_code(chapter: str) -> str:
     cells = jupytext.read(REPO / "book" / f"{chapter}.py").cells
     first = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
     code = [c.source for c in cells[first + 1 :] if c.cell_type == "code"]
-    acquiring = [c for c in code[1:] if "benchmark_runs(" in c or "long_runs(" in c]
+    markers = ("benchmark_runs(", "long_runs(", "chapter.fetch()")
+    acquiring = [c for c in code[1:] if any(m in c for m in markers)]
     lines = "\n".join([code[0], *acquiring]).splitlines()
     return "\n".join(line for line in lines if not line.lstrip().startswith("%"))
 
@@ -214,9 +215,9 @@ def test_chapters_find_every_run_after_a_sweep(cluster, tmp_path, monkeypatch):
     for problem in EXPERIMENTS:
         ci = {**EXPERIMENTS[problem]["ci"], "steps": 20}
         monkeypatch.setitem(EXPERIMENTS[problem], "ci", ci)
-    for problem in book_runs.LONG_RUN["ci"]:
-        monkeypatch.setitem(book_runs.LONG_RUN["ci"], problem, dict(steps=30, decay_every=1000))
-    monkeypatch.setitem(COMMON, "monitors", ())
+    for problem in PROFILES["ci"].long_runs:
+        monkeypatch.setitem(PROFILES["ci"].long_runs, problem, dict(steps=30, decay_every=1000))
+    monkeypatch.setitem(PROFILES["ci"].shared, "monitors", ())
     cache, seeds = tmp_path / "cache", [5, 6]
     assert not sweep(book_runs.book_specs("ci", seed_list=seeds), cache, log=quiet).failed
 
@@ -228,7 +229,7 @@ def test_chapters_find_every_run_after_a_sweep(cluster, tmp_path, monkeypatch):
         asked.append(spec.key)
         return run(spec, **kwargs)  # raises MissingRecord for a run the sweep missed
 
-    monkeypatch.setattr(report, "run", recording_run)
+    monkeypatch.setattr(book_runs, "run", recording_run)  # what benchmark_runs and long_runs call
     for chapter in executable_chapters():
         asked.clear()
         namespace = {"profile": "ci", "seeds": seeds, "device": "cpu"}

@@ -47,10 +47,10 @@ from pinnlib.records import (
     checkpoint_path,
     read_record,
     record_checksum,
-    sha256,
     staging_path,
     write_record,
 )
+from pinnlib.storage import sha256
 from pinnlib.train import Trainer
 
 SPEC = experiment("burgers", "ci", steps=20, monitors=())

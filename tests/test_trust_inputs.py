@@ -3,7 +3,7 @@
 The table :data:`CASES` holds bad inputs of every entry point: command lines through
 :func:`pinnlib.cli.main`, spec dicts through ``RunSpec.from_dict``, book parameters
 through :func:`pinnlib.book.run_book` and :func:`pinnlib.book.load_chapter`, bench
-arguments through :func:`pinnlib.bench.run_bench`, and ``Trainer.run`` arguments.
+arguments through :func:`pinnlib.bench.steps.run_bench`, and ``Trainer.run`` arguments.
 Each must fail with its own exit status or exception, in one line that matches the
 case's pattern, with no traceback and before any work: the test makes building a
 Trainer, a training step, a notebook kernel and a benchmark timing fail the test.
@@ -23,7 +23,7 @@ import papermill
 import pytest
 import torch
 
-import pinnlib.bench
+import pinnlib.bench.steps
 import pinnlib.train
 from pinnlib.book import load_chapter, run_book
 from pinnlib.cli import main
@@ -265,7 +265,7 @@ def forbid_work(monkeypatch: pytest.MonkeyPatch, allow_trainer: bool = False) ->
     if not allow_trainer:
         monkeypatch.setattr(pinnlib.train.Trainer, "__init__", started)
     monkeypatch.setattr(papermill, "execute_notebook", started)
-    monkeypatch.setattr(pinnlib.bench, "matmul_throughput", started)
+    monkeypatch.setattr(pinnlib.bench.steps, "matmul_throughput", started)
 
 
 def run_case(case: Case, tmp: Path) -> tuple[str, str]:
@@ -281,7 +281,7 @@ def run_case(case: Case, tmp: Path) -> tuple[str, str]:
         elif case.kind == "chapter":
             load_chapter("burgers", case.given)
         elif case.kind == "bench":
-            pinnlib.bench.run_bench(**{"width": 4, "depth": 1, **case.given})
+            pinnlib.bench.steps.run_bench(**{"width": 4, "depth": 1, **case.given})
         elif case.kind == "trainer":
             tiny = experiment("burgers", "ci", steps=5, monitors=())
             trainer = pinnlib.train.Trainer(tiny)

@@ -6,8 +6,10 @@
 * :mod:`~pinnlib.diagnostics.homogeneity`: residual homogeneity phi_r;
 * :mod:`~pinnlib.diagnostics.compression`: binned and KDE entropies, saturation per layer;
 * :mod:`~pinnlib.diagnostics.phases`: automatic phase boundaries from the SNR history;
-* :mod:`~pinnlib.diagnostics.monitors`: the monitors a RunSpec names (``make_monitors``);
-* :mod:`~pinnlib.diagnostics.bench`: their cost relative to a training step.
+* :mod:`~pinnlib.diagnostics.monitors`: the monitors a RunSpec names (``make_monitors``),
+  typed against :class:`~pinnlib.diagnostics.monitors.TrainerView`, what they read of a run;
+
+Their cost relative to a training step is measured by :mod:`pinnlib.bench.diagnostics`.
 """
 
 from pinnlib.diagnostics.adam import adam_snr
@@ -26,7 +28,13 @@ from pinnlib.diagnostics.gradients import (
     weight_parameters,
 )
 from pinnlib.diagnostics.homogeneity import bin_means, homogeneity
-from pinnlib.diagnostics.monitors import MONITOR_NAMES, BatchGradientCache, make_monitors
+from pinnlib.diagnostics.monitors import (
+    MONITOR_NAMES,
+    BatchGradientCache,
+    Monitor,
+    TrainerView,
+    make_monitors,
+)
 from pinnlib.diagnostics.phases import (
     PhaseResult,
     detect_history_phases,
@@ -44,7 +52,9 @@ __all__ = [
     "MONITOR_NAMES",
     "BatchGradientCache",
     "GradientStatistics",
+    "Monitor",
     "PhaseResult",
+    "TrainerView",
     "adam_snr",
     "adaptive_bins",
     "batch_gradients",

@@ -6,8 +6,9 @@ points are split into B disjoint batches; batch b has the loss
     L_b = (1 / n_b) sum_{i in b} sum_e (lambda_i r_ie)^2  +  L_c,
 
 where lambda are the current RBA weights (1 for vanilla), e runs over the
-equations of a system (as in :meth:`pinnlib.train.Trainer.loss_terms`) and L_c is
-the full initial and boundary loss, the same for every batch. Its gradient g_b is
+equations of a system (the Trainer's residual term,
+:func:`pinnlib.weighting.weighted_residual_loss`, on batch b) and L_c is the full
+initial and boundary loss, the same for every batch. Its gradient g_b is
 taken with respect to the weight matrices only (parameters with two or more
 dimensions; no biases).
 
@@ -52,6 +53,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, grad, vmap
 
 from pinnlib.problems.base import Problem
+from pinnlib.weighting import weighted_residual_loss
 
 ConditionLoss = Callable[[], Tensor]
 
@@ -170,8 +172,7 @@ def batch_gradient_parts(
 
     def residual_loss(w: dict[str, Tensor], x: Tensor, lam_b: Tensor, m: Tensor) -> Tensor:
         r = problem.residual_at(_functional_model(model, {**fixed, **w}), x)
-        per_point = (lam_b[:, None] * r).square().sum(dim=1)
-        return (per_point * m).sum() / m.sum()
+        return weighted_residual_loss(r, lam_b, mask=m)
 
     w0 = {n: named[n] for n in trainable}
     per_batch = vmap(grad(residual_loss), in_dims=(None, 0, 0, 0), chunk_size=chunk_size)
@@ -199,7 +200,7 @@ def batch_gradients_loop(
         for idx, m in zip(index, mask):
             idx = idx[m]
             r = problem.residual_at(model, points[idx])
-            loss = (lam[idx, None] * r).square().sum(dim=1).mean()
+            loss = weighted_residual_loss(r, lam[idx])
             if condition_loss is not None:
                 loss = loss + condition_loss()
             grads = torch.autograd.grad(loss, list(trainable.values()))

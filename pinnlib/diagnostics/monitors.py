@@ -1,9 +1,10 @@
 """Monitors: diagnostics evaluated by the Trainer at every logged step.
 
-A monitor is a callable ``monitor(trainer) -> dict[str, float | np.ndarray]``;
-the Trainer stores value ``v`` of key ``k`` of monitor ``name`` in its history
-under ``"<name>_<k>"`` (``"<name>"`` for the key ``""``). The monitors and the
-history keys they write:
+A monitor is a callable ``monitor(trainer) -> dict[str, float | np.ndarray]``
+that reads only what :class:`TrainerView` names (a :class:`~pinnlib.train.Trainer`
+is one); the Trainer stores value ``v`` of key ``k`` of monitor ``name`` in its
+history under ``"<name>_<k>"`` (``"<name>"`` for the key ``""``). The monitors and
+the history keys they write:
 
 =============== ============================================================
 ``snr``         ``snr`` (whole network), ``snr_layers`` (one per weight matrix),
@@ -35,20 +36,46 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
+from torch import Tensor
 
 from pinnlib.diagnostics.adam import adam_snr
 from pinnlib.diagnostics.compression import layer_compression
 from pinnlib.diagnostics.gradients import batch_gradient_parts, combined
 from pinnlib.diagnostics.homogeneity import homogeneity
 from pinnlib.diagnostics.snr import GradientStatistics, gradient_statistics
+from pinnlib.nn import Network
+from pinnlib.problems.base import Problem
+from pinnlib.weighting import Weighting
 
-if TYPE_CHECKING:
-    from pinnlib.train import Trainer
 
-Monitor = Callable[["Trainer"], dict[str, Any]]
+@runtime_checkable
+class TrainerView(Protocol):
+    """What a monitor reads of a training run (:class:`pinnlib.train.Trainer` is one).
+
+    ``model`` is the network, ``problem`` the benchmark, ``points`` the collocation
+    points (N, n_in), ``weighting`` the pointwise weights (``weighting.weights`` is
+    lambda, None for vanilla), ``step`` the current step. ``optimizer_now`` is the
+    optimiser that takes this step (Adam, or L-BFGS in that stage) and
+    ``condition_losses()`` the initial and boundary loss terms by name, on ``model``.
+    """
+
+    model: Network
+    problem: Problem
+    points: Tensor
+    weighting: Weighting
+    step: int
+
+    @property
+    def optimizer_now(self) -> torch.optim.Optimizer: ...
+
+    def condition_losses(self) -> dict[str, Tensor]: ...
+
+
+#: A monitor: reads a trainer, returns the values it logs by key.
+Monitor = Callable[[TrainerView], dict[str, Any]]
 
 N_BATCHES = 100
 SPLIT_SEED = 0
@@ -79,7 +106,7 @@ class BatchGradientCache:
         self._key: tuple | None = None
         self._value: BatchStatistics | None = None
 
-    def __call__(self, trainer: Trainer) -> BatchStatistics:
+    def __call__(self, trainer: TrainerView) -> BatchStatistics:
         params = tuple(trainer.model.parameters())
         key = (id(trainer), trainer.step, tuple(p._version for p in params))
         if key != self._key:
@@ -107,7 +134,7 @@ class BatchGradientCache:
 def snr_monitor(cache: BatchGradientCache) -> Monitor:
     """Batch gradient SNR: whole network, per weight matrix, residual term only, and n_b."""
 
-    def monitor(trainer: Trainer) -> dict[str, Any]:
+    def monitor(trainer: TrainerView) -> dict[str, Any]:
         s = cache(trainer)
         return {
             "": s.total.snr,
@@ -122,19 +149,19 @@ def snr_monitor(cache: BatchGradientCache) -> Monitor:
 def order_monitor(cache: BatchGradientCache) -> Monitor:
     """Gradient order parameter phi, whole network and per weight matrix."""
 
-    def monitor(trainer: Trainer) -> dict[str, Any]:
+    def monitor(trainer: TrainerView) -> dict[str, Any]:
         s = cache(trainer).total
         return {"": s.order, "layers": s.order_layers}
 
     return monitor
 
 
-def adam_snr_monitor(trainer: Trainer) -> dict[str, Any]:
+def adam_snr_monitor(trainer: TrainerView) -> dict[str, Any]:
     """Adam SNR from the optimizer's moments (nan before its first step and in an L-BFGS stage)."""
-    return {"": adam_snr(getattr(trainer, "optimizer_now", trainer.optimizer))}
+    return {"": adam_snr(trainer.optimizer_now)}
 
 
-def homogeneity_monitor(trainer: Trainer) -> dict[str, Any]:
+def homogeneity_monitor(trainer: TrainerView) -> dict[str, Any]:
     """phi_r of |r| (summed over equations) and, for RBA, of the weights."""
     bounds = trainer.problem.bounds
     with torch.no_grad():
@@ -145,7 +172,7 @@ def homogeneity_monitor(trainer: Trainer) -> dict[str, Any]:
     return out
 
 
-def compression_monitor(trainer: Trainer) -> dict[str, Any]:
+def compression_monitor(trainer: TrainerView) -> dict[str, Any]:
     """Per hidden layer: binned and KDE entropies, binned and threshold saturation."""
     with torch.no_grad():
         activations = trainer.model.hidden(trainer.points)

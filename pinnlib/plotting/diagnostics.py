@@ -29,7 +29,6 @@ from pinnlib.diagnostics.phases import (
     PAPER_POINTS_PER_BATCH,
     POINTS_PER_BATCH_KEY,
     PhaseResult,
-    detect_history_phases,
     detect_phases,
 )
 from pinnlib.diagnostics.snr import paper_units
@@ -40,6 +39,7 @@ from pinnlib.plotting.style import (
     book_style,
     new_figure,
 )
+from pinnlib.problems import PROBLEMS
 from pinnlib.records import RunRecord
 
 PHASE_COLORS = {"fitting": "tab:green", "diffusion": "tab:gray", "total diffusion": "tab:purple"}
@@ -176,7 +176,7 @@ def draw_snr(
     SNR = 1 dash-dotted; the detected phases shaded.
     """
     h, steps, color = record.history, _steps(record), _color(label, record)
-    shade_phases(ax, detect_history_phases(h))
+    shade_phases(ax, record.phases)
     ax.axhline(1.0, color="k", lw=0.6, ls="-.", alpha=0.6)
     if layers and "snr_layers" in h:
         per_layer = paper_snr(h, "snr_layers")
@@ -323,7 +323,7 @@ def plot_compression(records: dict[str, RunRecord], smooth: int = PAPER_SMOOTHIN
             row[2].set(ylabel="saturation share", ylim=(-0.02, 1.02), title=f"{title}, saturation")
             row[2].plot([], [], color="k", label="edge bins")
             row[2].plot([], [], color="k", ls="--", label=r"$|a| > 0.99$")
-            jump = detect_history_phases(h).total_diffusion
+            jump = record.phases.total_diffusion
             for ax in row:
                 ax.set_xlabel("Adam step")
                 if jump is not None:
@@ -352,13 +352,11 @@ def plot_residual_maps(records: dict[str, RunRecord], bins: int | None = None) -
     ``bins`` per axis defaults to about sqrt(N / 10), between 10 and 100; empty
     bins are left blank.
     """
-    from pinnlib.problems import PROBLEMS
-
     maps = []
     for label, record in records.items():
         points = record.final["points"]
         b = bins or int(np.clip(np.sqrt(len(points) / 10), 10, 100))
-        problem = PROBLEMS.get(record.spec.problem.replace("-", "_").lower())
+        problem = PROBLEMS.get(record.spec.problem)
         names = [f"${c}$" for c in problem.input_names] if problem else ["$x_1$", "$x_2$"]
         maps.append(
             (label, "residual", *_binned_image(points, record.final["abs_residual"], b), names)

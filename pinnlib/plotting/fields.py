@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from pinnlib.plotting.style import book_style, new_figure
+from pinnlib.evaluate import grid_fields
+from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS, book_style, new_figure
+from pinnlib.records import RunRecord
 
 
 def plot_solution_comparison(
@@ -60,8 +62,6 @@ def plot_slices(
 
     ``slices[title] = (value, reference_line, {label: prediction_line})``.
     """
-    from pinnlib.plotting.style import METHOD_COLORS, METHOD_LABELS
-
     with book_style():
         fig = new_figure((3.6 * len(slices), 3.0))
         axes = fig.subplots(1, len(slices), squeeze=False)
@@ -77,12 +77,11 @@ def plot_slices(
     return fig
 
 
-def plot_run_fields(records: dict, axes_names: tuple[str, str], field_name: str = "u") -> Figure:
+def plot_run_fields(
+    records: dict[str, RunRecord], axes_names: tuple[str, str], field_name: str = "u"
+) -> Figure:
     """:func:`plot_solution_comparison` of trained runs ({method: RunRecord}) against the
     reference, on the reference grid of the quantity their error measures."""
-    from pinnlib.plotting.style import METHOD_LABELS
-    from pinnlib.report import grid_fields
-
     fields = {m: grid_fields(r) for m, r in records.items()}
     axes_values, reference, _ = next(iter(fields.values()))
     predictions = {METHOD_LABELS.get(m, m): f[2] for m, f in fields.items()}

@@ -6,6 +6,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from pinnlib.plotting.style import book_style, new_figure
+from pinnlib.reference.cavity_benchmarks import (
+    GHIA_U,
+    GHIA_V,
+    GHIA_X,
+    GHIA_Y,
+    centreline_profiles,
+)
 
 
 def _space_time_panels(
@@ -106,13 +113,6 @@ def plot_ghia_comparison(flows: dict[int, dict[str, np.ndarray]]) -> Figure:
 
     ``flows[re]`` holds the arrays ``x, y, u, v`` of a cavity reference.
     """
-    from pinnlib.reference.cavity_benchmarks import (
-        GHIA_U,
-        GHIA_V,
-        GHIA_X,
-        GHIA_Y,
-        centreline_profiles,
-    )
 
     with book_style():
         fig = new_figure((9.6, 4.0))

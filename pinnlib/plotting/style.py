@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+from pinnlib.problems import ByProblem
 
 STYLE = {
     "figure.dpi": 110,
@@ -24,12 +26,8 @@ STYLE = {
 METHOD_COLORS = {"vanilla": "tab:blue", "rba": "tab:orange"}
 METHOD_LABELS = {"vanilla": "vanilla", "rba": "RBA"}
 #: Names of the benchmarks in titles and tables.
-BENCHMARK_TITLES = {
-    "allen_cahn": "Allen-Cahn",
-    "helmholtz": "Helmholtz",
-    "burgers": "Burgers",
-    "cavity": "lid-driven cavity",
-}
+#: Benchmark titles, from the problem classes (one registry: ``pinnlib.problems``).
+BENCHMARK_TITLES: Mapping[str, str] = ByProblem("title")
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pinnlib.problems.allen_cahn import AllenCahn
@@ -18,11 +19,35 @@ PROBLEMS: dict[str, type[Problem]] = {
 }
 
 
-def make_problem(name: str, **kwargs: Any) -> Problem:
-    """Build a benchmark by name; an unknown name or parameter is a clear error."""
-    key = name.replace("-", "_").lower()
+def problem_name(name: str) -> str:
+    """A benchmark's registered name: lower case, ``-`` as ``_`` ("Allen-Cahn" ->
+    "allen_cahn"); an unknown benchmark is a ValueError naming the known ones."""
+    key = name.strip().lower().replace("-", "_")
     if key not in PROBLEMS:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {sorted(PROBLEMS)}")
+    return key
+
+
+class ByProblem(Mapping[str, Any]):
+    """A live read-only view {benchmark: an attribute of its problem class} over
+    :data:`PROBLEMS`, so a benchmark registered later (a test's toy) appears too."""
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(PROBLEMS[name], self.attribute)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PROBLEMS)
+
+    def __len__(self) -> int:
+        return len(PROBLEMS)
+
+
+def make_problem(name: str, **kwargs: Any) -> Problem:
+    """Build a benchmark by name; an unknown name or parameter is a clear error."""
+    key = problem_name(name)
     try:
         return PROBLEMS[key](**kwargs)
     except TypeError as err:
@@ -31,6 +56,7 @@ def make_problem(name: str, **kwargs: Any) -> Problem:
 
 __all__ = [
     "PROBLEMS",
+    "ByProblem",
     "AllenCahn",
     "Burgers",
     "Cavity",
@@ -39,4 +65,5 @@ __all__ = [
     "PeriodicCondition",
     "Problem",
     "make_problem",
+    "problem_name",
 ]

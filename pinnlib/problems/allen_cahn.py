@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 
 from pinnlib.problems.base import Condition, PeriodicCondition, Problem
+from pinnlib.reference import load
 
 PERIODIC = ("none", "loss", "embedding")
 
@@ -34,6 +35,12 @@ class AllenCahn(Problem):
     input_names = "tx"
     output_names = ("u",)
     residual_keys = ("u", "u_t", "u_xx")
+    title = "Allen-Cahn"
+    #: The paper's table of benchmark results (Anagnostopoulos et al. 2024, "Learning in
+    #: PINNs", arXiv:2403.18494; vanilla, RBA; 6 x 128 network, 300,000 Adam steps).
+    paper_errors = (2.91e-2, 3.24e-3)
+    #: The steps at which the paper's authors place the jump into total diffusion (vanilla, RBA).
+    paper_transitions = (91_700, 11_100)
 
     def __init__(
         self,
@@ -96,7 +103,5 @@ class AllenCahn(Problem):
                 "the stored Allen-Cahn reference is for diffusion = 1e-4 and reaction = 5, "
                 f"not {self.diffusion} and {self.reaction}"
             )
-        from pinnlib.reference import load
-
         ref = load("allen_cahn")
         return ref["t"], ref["x"], ref["u"]

@@ -13,6 +13,7 @@ Conditions are loss terms: :class:`Condition` pins fields to targets at points
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -104,6 +105,14 @@ class Problem:
     input_names: ClassVar[str]  # one letter per input, e.g. "tx"
     output_names: ClassVar[tuple[str, ...]]
     residual_keys: ClassVar[tuple[str, ...]]
+    #: The benchmark's name in titles and tables.
+    title: ClassVar[str]
+    #: The paper's relative L2 errors (vanilla, RBA) at its configuration; nan where the
+    #: paper reports none.
+    paper_errors: ClassVar[tuple[float, float]] = (math.nan, math.nan)
+    #: The authors' steps of the jump into total diffusion (vanilla, RBA); nan where the
+    #: paper places none.
+    paper_transitions: ClassVar[tuple[float, float]] = (math.nan, math.nan)
 
     def __init__(self, n_collocation: int, seed: int = 0) -> None:
         if n_collocation < 1:

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from pinnlib.problems.base import Condition, Problem
+from pinnlib.reference import helmholtz_solution
 
 
 class Helmholtz(Problem):
@@ -25,6 +26,12 @@ class Helmholtz(Problem):
     input_names = "xy"
     output_names = ("u",)
     residual_keys = ("u", "u_xx", "u_yy")
+    title = "Helmholtz"
+    #: The paper's table of benchmark results (Anagnostopoulos et al. 2024, "Learning in
+    #: PINNs", arXiv:2403.18494; vanilla, RBA; 6 x 128 network, 300,000 Adam steps).
+    paper_errors = (3.57e-2, 1.30e-2)
+    #: The steps at which the paper's authors place the jump into total diffusion (vanilla, RBA).
+    paper_transitions = (19_000, 1_000)
 
     def __init__(
         self,
@@ -72,8 +79,6 @@ class Helmholtz(Problem):
 
     def reference(self) -> tuple[np.ndarray, np.ndarray]:
         """The exact solution on an n_test x n_test grid of [-1, 1]^2."""
-        from pinnlib.reference import helmholtz_solution
-
         g = np.linspace(-1.0, 1.0, self.n_test)
         xx, yy = np.meshgrid(g, g, indexing="ij")
         u = helmholtz_solution(xx, yy, self.a1, self.a2)

@@ -1,29 +1,31 @@
-"""Reference files on disk: atomic writes, the manifest, checksums, and checked loading.
+"""Reference files on disk: the manifest, checksums, and checked loading.
 
 Layout of ``data/reference/``: one ``<name>.npz`` per reference and ``manifest.json``
 recording, per name, the file, its sha256, array shapes and dtypes, the grid, the solver
 settings, the recorded convergence / validation checks, timings, and the command that
-regenerates it. ``load`` refuses a missing file, a file missing from the manifest and a
+regenerates it. Files are written atomically and checksummed by :mod:`pinnlib.storage`.
+``load`` refuses a missing file, a file missing from the manifest and a
 checksum mismatch, so a stale or damaged file never yields a silently wrong answer.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
 import platform
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import scipy
+
+from pinnlib.reference.builders import BUILDERS
+from pinnlib.storage import atomic_write, sha256
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "reference"
 MANIFEST = "manifest.json"
@@ -55,31 +57,7 @@ def _fix(name: str) -> str:
     return f"regenerate it with `{COMMAND} {name}`"
 
 
-def sha256(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> None:
-    """Write through a temporary file in the same folder, then os.replace it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _write_npz(f: io.BufferedWriter, arrays: dict[str, np.ndarray]) -> None:
+def _write_npz(f: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
     """An .npz (zip of .npy) with fixed timestamps, so equal arrays give equal bytes."""
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for key in sorted(arrays):
@@ -161,8 +139,6 @@ def regenerate(
 ) -> dict[str, float]:
     """Recompute the named references (all by default), write them atomically, update the
     manifest; returns the wall-clock seconds per name (solve and recorded checks)."""
-    from pinnlib.reference.builders import BUILDERS
-
     names = list(NAMES) if names is None else list(names)
     for name in names:
         _check_name(name)
@@ -180,7 +156,7 @@ def regenerate(
         start = time.perf_counter()
         built = BUILDERS[name]()
         path = data_dir / f"{name}.npz"
-        _atomic_write(path, lambda f, a=built.arrays: _write_npz(f, a))
+        atomic_write(path, lambda f, a=built.arrays: _write_npz(f, a))
         timings[name] = time.perf_counter() - start
         manifest["files"][name] = {
             "file": path.name,
@@ -207,7 +183,7 @@ def regenerate(
         }
         manifest["files"] = dict(sorted(manifest["files"].items()))
         text = _dumps(manifest)
-        _atomic_write(data_dir / MANIFEST, lambda f, s=text: f.write(s.encode()))
+        atomic_write(data_dir / MANIFEST, lambda f, s=text: f.write(s.encode()))
         if log is not None:
             log(f"{name}: {timings[name]:.1f} s -> {path}")
     return timings

@@ -1,8 +1,8 @@
 """How fast is a training step? Nested autograd against the Taylor-mode fast path.
 
-``python -m pinnlib bench`` times one full Adam step (residual and condition losses,
-backward pass, parameter update) of a benchmark (Allen-Cahn by default) at the paper's
-6 x 128 network, in one process, for
+``python -m pinnlib bench`` times one training step without logging
+(:func:`pinnlib.bench.timer.unlogged_step`: loss, backward pass, Adam update) of a
+benchmark (Allen-Cahn by default) at the paper's 6 x 128 network, in one process, for
 
 * ``autograd``: nested ``torch.autograd.grad`` (:func:`pinnlib.nn.autograd_fields`);
 * ``taylor``: the jets of the fast path, eager;
@@ -25,9 +25,7 @@ Taylor-mode step can reach over the measured autograd step.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from dataclasses import dataclass
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from pinnlib.bench.timer import time_calls, time_steps, unlogged_step
 from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer
 
@@ -79,31 +78,6 @@ def bench_spec(
     )
 
 
-def adam_step(trainer: Trainer) -> None:
-    """A training step without logging: loss, backward pass, Adam update."""
-    trainer.optimizer.zero_grad(set_to_none=True)
-    loss, _ = trainer.loss_terms()
-    loss.backward()
-    trainer.optimizer.step()
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def step_seconds(trainer: Trainer, steps: int, warmup: int) -> tuple[float, list[float]]:
-    """(seconds of the first step, seconds of each timed step after the warm-up)."""
-    times = []
-    for _ in range(warmup + steps):
-        _sync(trainer.device)
-        start = time.perf_counter()
-        adam_step(trainer)
-        _sync(trainer.device)
-        times.append(time.perf_counter() - start)
-    return times[0], times[warmup:]
-
-
 @contextmanager
 def _quiet_stderr() -> Iterator[None]:
     """Silence the profiler's own start/stop lines (written by C++ to file descriptor 2)."""
@@ -135,7 +109,7 @@ def profile_step(trainer: Trainer) -> tuple[int, float]:
         _quiet_stderr(),
         profile(activities=activities, profile_memory=not cuda, with_flops=True) as prof,
     ):
-        adam_step(trainer)
+        unlogged_step(trainer)
     flops = float(sum(e.flops for e in prof.key_averages() if e.key in MATMUL_OPS))
     if cuda:
         torch.cuda.synchronize(trainer.device)
@@ -159,14 +133,8 @@ def matmul_throughput(
     device = torch.device(device)
     a = torch.randn(points, width, device=device, dtype=getattr(torch, dtype))
     w = torch.randn(width, width, device=device, dtype=a.dtype)
-    times = []
-    for _ in range(repeats + 3):
-        _sync(device)
-        start = time.perf_counter()
-        torch.nn.functional.linear(a, w)
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return 2 * points * width * width / statistics.median(times[3:])
+    timings = time_calls(lambda: torch.nn.functional.linear(a, w), device, repeats, warmup=3)
+    return 2 * points * width * width / timings.median_s
 
 
 def _is_int(value: object, minimum: int) -> bool:
@@ -210,13 +178,13 @@ def run_bench(
         for variant in variants:
             spec = bench_spec(n, width, depth, dtype, problem, **VARIANTS[variant])
             trainer = Trainer(spec, device=device)
-            first, times = step_seconds(trainer, steps, warmup)
+            timings = time_steps(trainer, steps, warmup)
             peak, flops = profile_step(trainer)
             flops = flops or float("nan")  # 0: ops hidden by a compiler
-            ms = [1e3 * t for t in times]
+            ms = [1e3 * t for t in timings.times_s]
             row = Timing(
-                variant, n, statistics.median(ms), min(ms), max(ms), peak / 2**20, first,
-                gflop=flops / 1e9, floor_ms=1e3 * flops / throughput,
+                variant, n, 1e3 * timings.median_s, min(ms), max(ms), peak / 2**20,
+                timings.first_s, gflop=flops / 1e9, floor_ms=1e3 * flops / throughput,
             )  # fmt: skip
             results.append(row)
             log(format_row(row, results))

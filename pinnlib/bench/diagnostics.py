@@ -1,9 +1,11 @@
-"""Cost of the diagnostics relative to training (``python -m pinnlib bench``).
+"""Cost of the diagnostics relative to training (``python -m pinnlib bench --diagnostics``).
 
-For each size (the paper's network, 6 x 128 on N = 25,600 points, and the
-``cpu`` profile's), measures on the current device:
+For each profile's size of a benchmark (by default the ``paper`` and the ``cpu``
+profile's network and points, as :func:`pinnlib.experiments.experiment` gives them,
+with RBA weighting so that every monitor does all its work), measures on the
+current device:
 
-* one Adam training step (a non-logged step: loss, backward, optimizer);
+* one training step without logging (:func:`pinnlib.bench.timer.unlogged_step`);
 * one call of every monitor (``snr`` includes the batch gradients; ``order``
   then reuses them, as in training);
 * optionally one batch-gradient evaluation by the plain loop of backward passes.
@@ -23,31 +25,19 @@ Target: < 0.1. Medians over ``repeats`` measurements after one warm-up.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable
 from statistics import median
 from typing import Any
 
 import torch
 
+from pinnlib.bench.timer import timed, unlogged_step
 from pinnlib.diagnostics.gradients import batch_gradients_loop
 from pinnlib.diagnostics.monitors import make_monitors
+from pinnlib.experiments import EXPERIMENTS, experiment
 from pinnlib.spec import RunSpec
+from pinnlib.train import Trainer
 
 PAPER_STEPS = 300_000
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn: Callable[[], Any], device: torch.device) -> float:
-    _sync(device)
-    t0 = time.perf_counter()
-    fn()
-    _sync(device)
-    return time.perf_counter() - t0
 
 
 def logged_steps(spec: RunSpec, steps: int) -> int:
@@ -55,26 +45,15 @@ def logged_steps(spec: RunSpec, steps: int) -> int:
     return sum(1 for s in range(steps) if spec.is_logged(s)) + 1
 
 
-def default_problem() -> str:
-    """Allen-Cahn when registered (the paper's benchmark), else Burgers."""
-    from pinnlib.problems import PROBLEMS
+def profile_spec(problem: str, profile: str, dtype: str = "float32") -> RunSpec:
+    """The RBA run of ``problem`` at ``profile`` (:func:`pinnlib.experiments.experiment`).
 
-    return "allen_cahn" if "allen_cahn" in PROBLEMS else "burgers"
-
-
-def profile_spec(problem: str, profile: str) -> RunSpec:
-    """The network and point count of ``profile`` on ``problem``.
-
-    ``paper``: the RunSpec defaults (6 x 128) on N = 25,600 points. Other profiles
-    come from :data:`pinnlib.experiments.EXPERIMENTS`; where ``problem`` has none
-    yet, Burgers' width, depth and point count are used on ``problem``. RBA
-    weighting, so that every monitor does all its work.
+    A benchmark with no experiments yet gets Burgers' network and point count at that
+    profile.
     """
-    from pinnlib.experiments import EXPERIMENTS, experiment
-
-    if profile == "paper":
-        return RunSpec(problem=problem, problem_args={"n_collocation": 25_600}, method="rba")
-    source = experiment(problem if problem in EXPERIMENTS else "burgers", profile)
+    if problem in EXPERIMENTS:
+        return experiment(problem, profile, method="rba", dtype=dtype)
+    source = experiment("burgers", profile)
     n = source.problem_args.get("n_collocation")
     return RunSpec(
         problem=problem,
@@ -83,6 +62,7 @@ def profile_spec(problem: str, profile: str) -> RunSpec:
         depth=source.depth,
         steps=source.steps,
         method="rba",
+        dtype=dtype,
     )
 
 
@@ -94,25 +74,20 @@ def bench_size(
     compare_loop: bool = False,
 ) -> dict[str, Any]:
     """Per-call costs of a training step and of each monitor for ``spec``'s network."""
-    from pinnlib.train import Trainer
-
     trainer = Trainer(spec.replace(monitors=[]), device=device)
     monitors = make_monitors(("all",))
     dev = trainer.device
 
-    def step() -> None:
-        trainer.step = 1  # a step that is not logged: no error evaluation, no monitors
-        trainer.train_step()
-
-    step()  # warm-up
+    unlogged_step(trainer)  # warm-up
     for monitor in monitors.values():
         monitor(trainer)
     step_s: list[float] = []
     monitor_s: dict[str, list[float]] = {name: [] for name in monitors}
     for _ in range(repeats):
-        step_s.append(_timed(step, dev))  # also moves the parameters: fresh batch gradients
+        # the step also moves the parameters, so the monitors compute fresh batch gradients
+        step_s.append(timed(lambda: unlogged_step(trainer), dev))
         for name, monitor in monitors.items():
-            monitor_s[name].append(_timed(lambda m=monitor: m(trainer), dev))
+            monitor_s[name].append(timed(lambda m=monitor: m(trainer), dev))
     result: dict[str, Any] = {
         "problem": spec.problem,
         "width": spec.width,
@@ -124,7 +99,7 @@ def bench_size(
         "monitor_s": {name: median(t) for name, t in monitor_s.items()},
     }
     if compare_loop:
-        result["snr_loop_s"] = _timed(
+        result["snr_loop_s"] = timed(
             lambda: batch_gradients_loop(
                 trainer.model,
                 trainer.problem,
@@ -150,28 +125,26 @@ def bench_size(
 
 
 def bench_diagnostics(
-    problem: str | None = None,
+    problem: str = "allen_cahn",
     device: str = "cpu",
     repeats: int = 3,
     profiles: tuple[str, ...] = ("paper", "cpu"),
     compare_loop: bool = True,
-    verbose: bool = True,
+    dtype: str = "float32",
+    log=print,
 ) -> dict[str, Any]:
-    """Benchmark the monitors at the paper's network (N = 25,600) and the ``cpu`` profile.
-
-    ``problem`` defaults to :func:`default_problem`; sizes from :func:`profile_spec`.
+    """Benchmark the monitors of ``problem`` at each of ``profiles``' sizes (:func:`profile_spec`).
 
     Returns ``{profile: bench_size(...)}`` plus ``load`` (the 1-minute load average
-    when measured, where the OS reports it); prints a table when ``verbose``.
+    when measured, where the OS reports it); ``log`` gets the table (None: silent).
     """
-    problem = problem or default_problem()
     out: dict[str, Any] = {}
     for profile in profiles:
-        spec = profile_spec(problem, profile)
+        spec = profile_spec(problem, profile, dtype)
         out[profile] = bench_size(spec, device, repeats, PAPER_STEPS, compare_loop)
     out["load"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    if verbose:
-        print(format_bench(out))
+    if log is not None:
+        log(format_bench(out))
     return out
 
 

@@ -1,0 +1,128 @@
+"""What the chapters of the book share, so that each chapter keeps only its own prose
+and figures.
+
+A benchmark chapter (``book/burgers.py`` and its siblings) trains one problem at one
+profile, vanilla and RBA, for every seed, and shows the same tables around its own
+figures: :class:`BenchmarkChapter` holds those runs and prints or glues those tables.
+A research-question chapter (``book/rq*.py``) starts from every benchmark's runs:
+:func:`all_benchmark_runs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+from IPython.display import Markdown
+from myst_nb import glue
+
+from pinnlib import report
+from pinnlib.diagnostics.phases import PhaseResult
+from pinnlib.experiments import experiment
+from pinnlib.records import RunRecord
+from pinnlib.spec import RunSpec
+
+#: {(method, seed): record}, the runs of one benchmark.
+Runs = dict[tuple[str, int], RunRecord]
+
+#: How the phase sentence of a benchmark chapter names each method's run.
+RUN_LABELS = {"vanilla": "the vanilla run", "rba": "the RBA run"}
+
+
+def all_benchmark_runs(
+    profile: str, seeds: Sequence[int] | None = None, device: str = "cpu"
+) -> dict[str, Runs]:
+    """{benchmark: its vanilla and RBA runs for every seed} at ``profile``, each from the
+    run cache or trained (``seeds`` None: the profile's seeds)."""
+    return {p: report.benchmark_runs(p, profile, seeds, device=device) for p in report.BENCHMARKS}
+
+
+class BenchmarkChapter:
+    """One benchmark at one profile: its spec, the vanilla and RBA runs of every seed,
+    and the tables every benchmark chapter shows about them."""
+
+    def __init__(
+        self, problem: str, profile: str, seeds: Sequence[int] | None = None, device: str = "cpu"
+    ) -> None:
+        self.problem = problem
+        self.profile = profile
+        self.seeds = seeds
+        self.device = device
+        self.spec: RunSpec = experiment(problem, profile)
+
+    @property
+    def args(self) -> dict:
+        """The problem's arguments at this profile (``spec.problem_args``)."""
+        return self.spec.problem_args
+
+    def print_setting(self, detail: str = "") -> None:
+        """Print the profile's network, collocation points, Adam steps and seeds, after
+        ``detail``: the problem settings the chapter's prose discusses (e.g. ``Re = 100``)."""
+        spec = self.spec
+        detail = f"{detail}; " if detail else ""
+        lbfgs = f" then {spec.lbfgs_steps} L-BFGS iterations" if spec.lbfgs_steps else ""
+        print(
+            f"profile {self.profile}: {detail}{spec.depth} x {spec.width} tanh network, "
+            f"{self.args['n_collocation']} collocation points, {spec.steps} Adam steps"
+            f"{lbfgs}; seeds {self.seeds or report.seeds(self.profile)}"
+        )
+
+    @cached_property
+    def runs(self) -> Runs:
+        """Vanilla and RBA runs of every seed, {(method, seed): record}: from the run
+        cache when this exact configuration has been trained before, else trained."""
+        return report.benchmark_runs(self.problem, self.profile, self.seeds, device=self.device)
+
+    @cached_property
+    def records(self) -> dict[str, RunRecord]:
+        """{method: record} of the first seed, the runs that single-run figures show."""
+        return report.first_seed(self.runs)
+
+    def fetch(self) -> dict[str, RunRecord]:
+        """Fetch or train :attr:`runs`; returns :attr:`records` (the first seed's)."""
+        return self.records
+
+    def print_errors(self) -> None:
+        """Print the final relative L2 error of every run, one line each."""
+        report.print_errors(self.runs)
+
+    def glue_error_findings(self, prefix: str) -> None:
+        """Glue ``{prefix}_err_vanilla``, ``{prefix}_err_rba`` and ``{prefix}_finding``
+        (:func:`pinnlib.report.glue_error_findings`)."""
+        report.glue_error_findings(prefix, self.runs)
+
+    def grid_fields(self) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, dict]:
+        """``((a, b), reference, {method: prediction})`` of the first seed on the
+        reference grid of the quantity its error measures."""
+        axes, reference, _ = report.grid_fields(self.records["vanilla"])
+        fields = {m: report.grid_fields(r)[2] for m, r in self.records.items()}
+        return axes, reference, fields
+
+    @cached_property
+    def phases(self) -> dict[str, PhaseResult]:
+        """{method: the phases the detector finds in the first seed's SNR history}."""
+        return {m: r.phases for m, r in self.records.items()}
+
+    def print_phases(self) -> None:
+        """Print where each first-seed run's fitting phase ends and total diffusion starts."""
+        for method, p in self.phases.items():
+            print(
+                f"{method:8s} fitting ends at step {p.fitting_end}, "
+                f"total diffusion from {p.total_diffusion}"
+            )
+
+    def glue_phases(self, prefix: str) -> None:
+        """Glue ``{prefix}_phases``: one sentence on the detected phases of each run."""
+        text = "; ".join(
+            report.describe_phases(RUN_LABELS[m], p, self.spec.steps)
+            for m, p in self.phases.items()
+        )
+        glue(f"{prefix}_phases", Markdown(text), display=False)
+
+    def paper_comparison(self) -> Markdown:
+        """The table of the paper's errors and jump steps against this execution's."""
+        return Markdown(report.paper_comparison(self.problem, self.runs))
+
+
+__all__ = ["BenchmarkChapter", "all_benchmark_runs"]

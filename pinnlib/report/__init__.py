@@ -1,0 +1,174 @@
+"""What the chapters compute from run records: seeds, runs, summaries and findings.
+
+The chapters stay short by asking this package for the numbers they state: every
+sentence of a finding is built here from executed results, never typed in. The
+chapters use it as ``from pinnlib import report; report.X``; the names come from:
+
+- :mod:`.stats`: numbers of single runs and sets of seeds (error summaries, phase
+  summaries, the steepest fall of the error, homogeneity trends, compression changes);
+- :mod:`.text`: formatting (table cells, counts, ranges, Markdown tables);
+- :mod:`.tables`: the benchmark chapters' tables and sentences (errors per seed, the
+  comparison with the paper);
+- :mod:`.rq1` .. :mod:`.rq4`: one module per research question, its tables, counts and
+  verdict rules, with the thresholds as named constants (RQ1 also compares the
+  detector with the authors' own logs); :mod:`.verdicts`: what "most runs" and "more
+  than half" mean in every verdict;
+- :mod:`.benchmarks`: the benchmarks' titles and the paper's numbers, derived from the
+  problem classes;
+- :mod:`.transitions`: the jump into total diffusion over seeds, and RBA - vanilla as
+  a tested difference (RQ1, RQ3);
+- :mod:`.costs`: what training the runs cost, from the cached records;
+- grid evaluation (``grid_fields``) lives in :mod:`pinnlib.evaluate`, next to ``predict``.
+
+The runs themselves are acquired (loaded, or trained) by :mod:`pinnlib.book_runs`,
+whose names are re-exported here.
+"""
+
+from pinnlib.book_runs import (
+    BENCHMARKS,
+    LONG_BENCHMARKS,
+    METHODS,
+    benchmark_runs,
+    benchmark_specs,
+    long_runs,
+    long_specs,
+    seeds,
+)
+from pinnlib.evaluate import grid_fields
+from pinnlib.report.benchmarks import METHOD_LABELS, PAPER_ERRORS, PAPER_TRANSITIONS, TITLES
+from pinnlib.report.costs import training_costs
+from pinnlib.report.rq1 import (
+    LATE_SHARE,
+    AuthorsRun,
+    PhaseKey,
+    authors_counts,
+    authors_runs,
+    authors_table,
+    describe_fall,
+    describe_phases,
+    phase_counts,
+    phase_table,
+)
+from pinnlib.report.rq2 import (
+    CLEAR_CORRELATION,
+    HOMOGENEITY_MEASURES,
+    homogeneity_counts,
+    homogeneity_rows,
+    homogeneity_table,
+    homogeneity_verdict,
+)
+from pinnlib.report.rq3 import rba_counts, rba_table, sooner_falls
+from pinnlib.report.rq4 import (
+    CEILING_MARGIN,
+    ENTROPY_RESOLUTION,
+    SATURATION_RESOLUTION,
+    compression_changes,
+    compression_counts,
+    compression_table,
+)
+from pinnlib.report.stats import (
+    COMPRESSION_KEYS,
+    FALL_SPAN,
+    FITTING_STEPS,
+    AllRuns,
+    ErrorFall,
+    PhaseSummary,
+    compression_change,
+    error_summary,
+    final_mean,
+    first_seed,
+    geometric_stats,
+    homogeneity_correlation,
+    jump_steps,
+    phase_summary,
+    steepest_fall,
+    wins,
+)
+from pinnlib.report.tables import (
+    CLEAR_FACTOR,
+    compare_errors,
+    glue_error_findings,
+    paper_comparison,
+    print_errors,
+)
+from pinnlib.report.text import fmt, markdown_table
+from pinnlib.report.transitions import (
+    rba_shifts,
+    shift_table,
+    sooner_counts,
+    transition_table,
+    transitions,
+)
+from pinnlib.report.verdicts import MAJORITY, MOST_RUNS
+
+__all__ = [
+    "rba_shifts",
+    "shift_table",
+    "sooner_counts",
+    "transition_table",
+    "transitions",
+    "BENCHMARKS",
+    "CEILING_MARGIN",
+    "CLEAR_CORRELATION",
+    "CLEAR_FACTOR",
+    "COMPRESSION_KEYS",
+    "ENTROPY_RESOLUTION",
+    "FALL_SPAN",
+    "FITTING_STEPS",
+    "HOMOGENEITY_MEASURES",
+    "LATE_SHARE",
+    "LONG_BENCHMARKS",
+    "MAJORITY",
+    "METHODS",
+    "METHOD_LABELS",
+    "MOST_RUNS",
+    "PAPER_ERRORS",
+    "PAPER_TRANSITIONS",
+    "SATURATION_RESOLUTION",
+    "TITLES",
+    "AllRuns",
+    "AuthorsRun",
+    "ErrorFall",
+    "PhaseKey",
+    "PhaseSummary",
+    "authors_counts",
+    "authors_runs",
+    "authors_table",
+    "benchmark_runs",
+    "benchmark_specs",
+    "compare_errors",
+    "compression_change",
+    "compression_changes",
+    "compression_counts",
+    "compression_table",
+    "describe_fall",
+    "describe_phases",
+    "error_summary",
+    "final_mean",
+    "first_seed",
+    "fmt",
+    "geometric_stats",
+    "glue_error_findings",
+    "grid_fields",
+    "homogeneity_correlation",
+    "homogeneity_counts",
+    "homogeneity_rows",
+    "homogeneity_table",
+    "homogeneity_verdict",
+    "jump_steps",
+    "long_runs",
+    "long_specs",
+    "markdown_table",
+    "paper_comparison",
+    "phase_counts",
+    "phase_summary",
+    "phase_table",
+    "print_errors",
+    "rba_counts",
+    "rba_table",
+    "seeds",
+    "sooner_falls",
+    "steepest_fall",
+    "training_costs",
+    "wins",
+]
