@@ -16,7 +16,8 @@ Imports run one way, top to bottom (``tests/test_layout.py`` fails on a circle):
     evaluate.py      a trained network at points and on its reference grid
     experiments.py   PROFILES and EXPERIMENTS (profile x benchmark -> spec), run cache
     book_runs.py     the runs each chapter needs; sweep.py trains them on Ray
-                     (locks.py: one lock per run; run_costs.py: cost estimates)
+                     (sweep_command.py: its command line; locks.py: one lock per
+                     run; run_costs.py: cost estimates)
     seed_stats.py    statistics of phase boundaries over seeds
     report/          per-run numbers, tables and the verdict rules of RQ1-RQ4
     plotting/        every figure of the book

@@ -189,10 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     bench.set_defaults(handler=cmd_bench)
 
-    from pinnlib import sweep
+    from pinnlib import sweep_command
     from pinnlib.diagnostics import phase_suite
 
-    sweep.add_parser(sub).set_defaults(handler=sweep.main)
+    sweep_command.add_parser(sub).set_defaults(handler=sweep_command.main)
     phase_suite.add_parser(sub).set_defaults(handler=phase_suite.main)
     return parser
 

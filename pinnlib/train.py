@@ -7,8 +7,10 @@ Loss at step s (book/background.md):
 with lambda = 1 (vanilla) or the RBA weights updated from the residuals of the
 same step (:mod:`pinnlib.weighting`). Adam, lr multiplied by ``lr_decay`` every
 ``decay_every`` steps; full batch on fixed points. An optional L-BFGS stage
-(``spec.lbfgs_steps`` iterations, strong-Wolfe line search) follows; its steps
-continue the count and the history. It minimises a fixed objective, so the RBA
+(``spec.lbfgs_steps`` iterations, strong-Wolfe line search, torch's default
+tolerances: once an iteration leaves the weights where they were, the stage has
+stopped and the rest of its iterations only log) follows; its steps continue the
+count and the history. It minimises a fixed objective, so the RBA
 weights are frozen at their last Adam-stage values.
 
 The loop checkpoints every ``checkpoint_every`` steps and when the L-BFGS stage
@@ -141,6 +143,8 @@ class Trainer(TrainerView):
             if spec.lbfgs_steps
             else None
         )
+        #: True once torch's L-BFGS has stopped moving (see :meth:`lbfgs_step`).
+        self.lbfgs_stopped = False
         self.autograd = spec.derivatives == "autograd"
         if spec.compile:
             # dynamo keeps compiled entries per code object, so every Trainer of a
@@ -257,7 +261,15 @@ class Trainer(TrainerView):
             loss.backward()
             return loss
 
-        self._check_finite(self.lbfgs.step(closure))
+        if not self.lbfgs_stopped:
+            before = torch.nn.utils.parameters_to_vector(self.model.parameters()).clone()
+            self._check_finite(self.lbfgs.step(closure))
+            after = torch.nn.utils.parameters_to_vector(self.model.parameters())
+            # torch's L-BFGS returns without a move once its tolerances are met (gradient
+            # below tolerance_grad, or a directional derivative above -tolerance_change).
+            # Weights and memory then stay as they are, so every later call would return
+            # the same way: the remaining iterations are skipped, with the same result.
+            self.lbfgs_stopped = bool(torch.equal(before, after))
         self.step += 1
 
     # -- checkpoints ---------------------------------------------------------------

@@ -7,8 +7,8 @@ blocks included) and inside functions. Importing ``a.b.c`` also runs the package
 ``a.b`` and ``a`` first, so an import from outside a package adds an edge to the
 package too.
 
-* Circle: the graph must have no cycle (a module importing itself, as
-  ``python -m pinnlib.sweep`` does to reach its own functions, is no circle).
+* Circle: the graph must have no cycle (a module importing itself is
+  no circle).
 * Deferred import: no function inside pinnlib imports a pinnlib module, except in
   the entry points :data:`ENTRY_POINTS`, which import lazily so that ``--help`` is
   fast, and the modules of :data:`OWNED_ELSEWHERE`, which are being changed.

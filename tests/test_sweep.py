@@ -28,7 +28,8 @@ from pinnlib.book import executable_chapters
 from pinnlib.experiments import EXPERIMENTS, NO_TRAINING_ENV, PROFILES, experiment, record_path, run
 from pinnlib.records import checkpoint_path, read_record
 from pinnlib.run_costs import order_by_cost, size_key
-from pinnlib.sweep import add_parser, cli, sweep
+from pinnlib.sweep import sweep
+from pinnlib.sweep_command import add_parser, cli
 
 ray = pytest.importorskip("ray")
 REPO = Path(__file__).resolve().parents[1]
@@ -59,7 +60,7 @@ def quiet(*_) -> None:
     pass
 
 
-SWEEP = [sys.executable, "-m", "pinnlib.sweep"]
+SWEEP = [sys.executable, "-m", "pinnlib.sweep_command"]
 
 
 def sweep_args(specs_file: Path, cache: Path, *extra: str) -> list[str]:
@@ -255,3 +256,13 @@ def test_registers_as_a_subcommand():
     assert (args.command, args.profile, args.seed) == ("sweep", "ci", [7])
     assert args.chapter == ["burgers"]
     assert args.cpus_per_run == 1 and args.gpus_per_run == 0 and args.threads is None
+
+
+def test_speedup_script_times_serial_and_sweep_training():
+    """scripts/sweep_speedup.py at a tiny size: both modes train, the ratio is printed."""
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "sweep_speedup.py"), "--profile", "ci",
+         "--problem", "burgers", "--runs", "2", "--steps", "20", "--workers", "2"],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout  # fmt: skip
+    assert "2 burgers runs of 20 steps" in out and "speed-up" in out

@@ -190,3 +190,22 @@ def test_compiled_loss_matches_eager():
         trainer.run(progress=False)
         runs[compiled] = np.asarray(trainer.history["loss"] + trainer.history["error"])
     assert np.allclose(runs[True], runs[False], rtol=1e-10, atol=0)
+
+
+def test_lbfgs_iterations_stop_once_torch_lbfgs_stops_moving(monkeypatch):
+    """Once an L-BFGS iteration leaves the weights unchanged, torch's L-BFGS has met its
+    tolerances and would return the same way on every later call, so the Trainer stops
+    calling it; the remaining steps only log, and the weights stay as they are."""
+    spec = RunSpec(problem="burgers", width=8, depth=2, steps=2, lbfgs_steps=6,
+                   problem_args=dict(n_collocation=64), monitors=())  # fmt: skip
+    trainer = Trainer(spec)
+    for _ in range(4):  # two Adam steps, two L-BFGS iterations
+        trainer.train_step()
+    assert not trainer.lbfgs_stopped
+    calls = []
+    monkeypatch.setattr(trainer.lbfgs, "step", lambda closure: calls.append(1) or closure())
+    weights = [p.detach().clone() for p in trainer.model.parameters()]
+    for _ in range(4):
+        trainer.train_step()
+    assert len(calls) == 1 and trainer.lbfgs_stopped and trainer.step == 8
+    assert all(torch.equal(a, b) for a, b in zip(weights, trainer.model.parameters()))
