@@ -26,9 +26,6 @@ from pinnlib.spec import RunSpec
 #: {(method, seed): record}, the runs of one benchmark.
 Runs = dict[tuple[str, int], RunRecord]
 
-#: How the phase sentence of a benchmark chapter names each method's run.
-RUN_LABELS = {"vanilla": "the vanilla run", "rba": "the RBA run"}
-
 
 def all_benchmark_runs(
     profile: str, seeds: Sequence[int] | None = None, device: str = "cpu"
@@ -95,9 +92,9 @@ class BenchmarkChapter:
     def grid_fields(self) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, dict]:
         """``((a, b), reference, {method: prediction})`` of the first seed on the
         reference grid of the quantity its error measures."""
-        axes, reference, _ = report.grid_fields(self.records["vanilla"])
-        fields = {m: report.grid_fields(r)[2] for m, r in self.records.items()}
-        return axes, reference, fields
+        evaluated = {m: report.grid_fields(r) for m, r in self.records.items()}
+        axes, reference, _ = evaluated["vanilla"]
+        return axes, reference, {m: prediction for m, (_, _, prediction) in evaluated.items()}
 
     @cached_property
     def phases(self) -> dict[str, PhaseResult]:
@@ -115,7 +112,7 @@ class BenchmarkChapter:
     def glue_phases(self, prefix: str) -> None:
         """Glue ``{prefix}_phases``: one sentence on the detected phases of each run."""
         text = "; ".join(
-            report.describe_phases(RUN_LABELS[m], p, self.spec.steps)
+            report.describe_phases(f"the {report.METHOD_LABELS[m]} run", p, self.spec.steps)
             for m, p in self.phases.items()
         )
         glue(f"{prefix}_phases", Markdown(text), display=False)

@@ -308,26 +308,17 @@ POINTS_PER_BATCH_KEY = "snr_points_per_batch"
 
 
 def detect_history_phases(
-    history: Mapping[str, np.ndarray],
-    points_per_batch: float | None = None,
-    last_step: int | None = None,
-    **options: Any,
+    history: Mapping[str, np.ndarray], points_per_batch: float | None = None, **options: Any
 ) -> PhaseResult:
     """:func:`detect_phases` on a run history's ``step`` and ``snr``.
 
     ``points_per_batch``: as for :func:`detect_phases`; None takes the median of the
-    history's ``snr_points_per_batch`` where it was logged, else the paper's 256.
-    ``last_step``: read only the logged points up to this step. The phases are those
-    of training with Adam, so a run with an L-BFGS stage after Adam is read up to its
-    last Adam step (:attr:`pinnlib.records.RunRecord.phases` does so).
+    history's ``snr_points_per_batch`` where it was logged, else the paper's 256. A run
+    record's phases are those of its Adam stage (:attr:`pinnlib.records.RunRecord.phases`).
     """
     if points_per_batch is None:
         points_per_batch = history_points_per_batch(history)
-    steps, snr = np.asarray(history["step"]), np.asarray(history["snr"])
-    if last_step is not None:
-        keep = steps <= last_step
-        steps, snr = steps[keep], snr[keep]
-    return detect_phases(steps, snr, points_per_batch, **options)
+    return detect_phases(history["step"], history["snr"], points_per_batch, **options)
 
 
 def history_points_per_batch(history: Mapping[str, np.ndarray]) -> float:

@@ -25,8 +25,8 @@ STYLE = {
 #: Colours of the training methods, the same in every figure.
 METHOD_COLORS = {"vanilla": "tab:blue", "rba": "tab:orange"}
 METHOD_LABELS = {"vanilla": "vanilla", "rba": "RBA"}
-#: Names of the benchmarks in titles and tables.
-#: Benchmark titles, from the problem classes (one registry: ``pinnlib.problems``).
+#: Names of the benchmarks in titles and tables, from the problem classes
+#: (one registry: ``pinnlib.problems``).
 BENCHMARK_TITLES: Mapping[str, str] = ByProblem("title")
 
 
