@@ -64,7 +64,8 @@ chapter.glue_error_findings("ac")
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
 # {glue:text}`ac_err_vanilla:.2e` for vanilla training and {glue:text}`ac_err_rba:.2e`
-# with RBA: {glue:md}`ac_finding:myst`. {numref}`fig-allen-cahn-fields` shows the solution of
+# with RBA: {glue:md}`ac_finding:myst`.
+# {glue:md}`ac_target:myst` {numref}`fig-allen-cahn-fields` shows the solution of
 # the first seed.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-allen-cahn-fields", "caption": "Top: the spectral reference solution and the two trained networks over $(t, x)$ (first seed). Bottom: absolute error of each network."}}

@@ -79,6 +79,7 @@ chapter.glue_error_findings("burgers")
 # Over the seeds, the geometric mean of the final error is
 # {glue:text}`burgers_err_vanilla:.2e` for vanilla training and
 # {glue:text}`burgers_err_rba:.2e` with RBA: {glue:md}`burgers_finding:myst`.
+# {glue:md}`burgers_target:myst`
 # {numref}`fig-burgers-fields` shows where the error of the first seed sits.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-burgers-fields", "caption": "Top: the exact solution and the two trained networks over $(t, x)$ (first seed). Bottom: the absolute error of each network."}}
@@ -106,8 +107,8 @@ plots.plot_histories(records, keys=("loss", "error"))
 # ## What the diagnostics show
 #
 # Both runs logged the paper's diagnostics (`monitors=("all",)`; definitions in
-# {ref}`chapter-background`): the batch gradient signal-to-noise ratio over 100 batches of
-# collocation points, the gradient order parameter, the residual homogeneity and the
+# {ref}`chapter-background`): the batch gradient signal-to-noise ratio over batches of the
+# collocation points (16 batches of 256 points at `cpu`), the gradient order parameter, the residual homogeneity and the
 # compression of the hidden activations. The phases shaded in {numref}`fig-burgers-snr`
 # come from `pinnlib.diagnostics.detect_phases`, a documented change-point rule on the
 # logged SNR; the paper places them by eye.

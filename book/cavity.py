@@ -65,7 +65,8 @@ chapter.glue_error_findings("cav")
 # %% [markdown]
 # Over the seeds, the geometric mean of the final error is
 # {glue:text}`cav_err_vanilla:.2e` for vanilla training and {glue:text}`cav_err_rba:.2e`
-# with RBA: {glue:md}`cav_finding:myst`. {numref}`fig-cavity-fields` shows the solution of
+# with RBA: {glue:md}`cav_finding:myst`.
+# {glue:md}`cav_target:myst` {numref}`fig-cavity-fields` shows the solution of
 # the first seed.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-cavity-fields", "caption": "Top: the speed $|\\mathbf{u}|$ of the reference and of the two trained networks over $(x, y)$ (first seed). Bottom: absolute error of each network."}}

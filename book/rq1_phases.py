@@ -58,7 +58,7 @@ runs = all_benchmark_runs(profile, seeds, device)
 # {numref}`fig-rq1-snr` shows the whole-network SNR of the first seed of every benchmark,
 # with the detected phases shaded; the benchmark chapters show the per-layer SNRs too.
 
-# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-snr", "caption": "Whole-network batch gradient SNR over 100 batches of collocation points, rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at), first seed. Faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter; dashed: the geometric moving average; thin dash-dotted: the residual term alone, where logged; dotted: Adam's SNR (not rescaled); dash-dotted black: SNR = 1. Shaded: the phases found by the detector."}}
+# %% tags=["remove-input"] mystnb={"figure": {"name": "fig-rq1-snr", "caption": "Whole-network batch gradient SNR over batches of collocation points, rescaled to 256 points per batch (the paper's units) where the run logged its points per batch (each panel's title gives the number it was measured at), first seed. Faint: as logged; thick: arithmetic moving average over 60 logged points, or a quarter of the history if that is shorter; dashed: the geometric moving average; thin dash-dotted: the residual term alone, where logged; dotted: Adam's SNR (not rescaled); dash-dotted black: SNR = 1. Shaded: the phases found by the detector."}}
 plots.plot_snr_grid({report.TITLES[p]: report.first_seed(r) for p, r in runs.items()})
 
 # %% [markdown]

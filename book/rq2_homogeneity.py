@@ -18,8 +18,8 @@
 # and uniform residuals across the domain go with the best convergence and
 # generalization. Two order parameters measure homogeneity ({ref}`chapter-background`):
 #
-# - the gradient order $\phi = \|\mu\| / \|\mathrm{rms}\|$ over 100 batches of
-#   collocation points, which is 1 when all batches pull the weights the same way;
+# - the gradient order $\phi = \|\mu\| / \|\mathrm{rms}\|$ over the batches of
+#   collocation points (100, or 16 of 256 points at `cpu`), which is 1 when all batches pull the weights the same way;
 # - the residual homogeneity $\phi_r = \mathrm{mean}_b(w_b) / \sqrt{\mathrm{mean}_b(w_b^2)}$
 #   over a $10 \times 10$ grid of bins of the domain, with $w_b$ the mean $|r|$ in bin $b$,
 #   which is 1 when the residual is the same everywhere.

@@ -140,7 +140,7 @@ glue("rq3_fall_pairs", falls["pairs"], display=False)
 # {glue:text}`rq3_pairs` seed pairs, the RBA run jumps into total diffusion before the
 # vanilla run (or jumps where vanilla never does) in {glue:text}`rq3_sooner`, and ends
 # with the more uniform residual (higher final $\phi_r$) in {glue:text}`rq3_uniform`.
-# Tested over the seeds, {glue:md}`rq3_sooner_verdict:myst` The verdict takes "sooner"
+# Tested over the seeds: {glue:md}`rq3_sooner_verdict:myst` The verdict takes "sooner"
 # from that test, not from the pair count. {glue:md}`rq3_verdict:myst`
 #
 # The paper's comparison is at 300,000 steps with a $6 \times 128$ network; the benchmark

@@ -12,8 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from pinnlib.experiments import EXPERIMENTS, PROFILES, check_profile, experiment, record_path, run
-from pinnlib.records import RunRecord
+from pinnlib.experiments import (
+    DEFAULT_CACHE,
+    EXPERIMENTS,
+    PROFILES,
+    check_profile,
+    experiment,
+    record_path,
+    run,
+)
+from pinnlib.records import RunRecord, read_record
 from pinnlib.spec import METHODS, RunSpec
 
 #: The benchmarks in book order: those of :data:`~pinnlib.experiments.EXPERIMENTS`.
@@ -51,6 +59,67 @@ def long_specs(problem: str, profile: str, seed: int | None = None) -> dict[str,
     seed = seeds(profile)[0] if seed is None else seed
     settings = longer.get(problem, {})
     return {m: experiment(problem, profile, method=m, seed=seed, **settings) for m in METHODS}
+
+
+# -- paper-scale runs: shown, never trained by the book --------------------------------------
+#: The paper-scale runs the book shows beside the authors' logs, at the ``paper`` profile
+#: (6 x 128, 25,600 points, the paper's schedule, ``compile=True``):
+#: (benchmark, method, seeds, Adam steps, other settings). Each is hours on a CPU, so
+#: neither ``make book`` nor a chapter trains them: ``scripts/paper_runs.py`` trains the
+#: first six rows on a GPU, and the records are committed to ``data/runs``. Each of the
+#: first six goes a little past the step where the authors place the jump into total
+#: diffusion (Helmholtz RBA about 1,000, vanilla 19,000; Allen-Cahn RBA 11,100,
+#: vanilla 91,700); the Helmholtz RBA variants use the authors' min-max normalised update
+#: (their Helmholtz script's rule), with lambda starting at the scaled residual (the
+#: script's default) and at zero. The last row is a CPU probe (1,000 steps, 21 minutes
+#: on one core) of the variant with lambda starting at zero.
+PAPER_SCALE_RUNS = (
+    ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
+    ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
+    ("helmholtz", "rba", (2341, 2342), 5_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
+    ("helmholtz", "vanilla", (2341,), 25_000, {}),
+    ("allen_cahn", "rba", (2341,), 40_000, {}),
+    ("allen_cahn", "vanilla", (2341,), 100_000, {}),
+    ("helmholtz", "rba", (2341,), 1_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
+)
+#: How many rows of :data:`PAPER_SCALE_RUNS` the GPU script trains.
+GPU_PLAN_ROWS = 6
+
+
+def paper_scale_label(spec: RunSpec) -> str:
+    """A paper-scale run's name in tables and legends: method, RBA variant, seed, steps."""
+    variant = []
+    if spec.rba_normalisation == "minmax":
+        variant.append("min-max update")
+    if spec.method == "rba" and spec.rba_init == "zero":
+        variant.append("lambda from 0")
+    extra = f" ({', '.join(variant)})" if variant else ""
+    return f"{spec.method}{extra}, seed {spec.seed}, {spec.steps:,} steps"
+
+
+def paper_scale_specs(problem: str | None = None, rows: int | None = None) -> list[RunSpec]:
+    """The specs of the first ``rows`` rows of :data:`PAPER_SCALE_RUNS` (all by default),
+    of ``problem`` only if given."""
+    return [
+        experiment(p, "paper", method=m, seed=seed, steps=steps, compile=True, **other)
+        for p, m, seed_list, steps, other in PAPER_SCALE_RUNS[:rows]
+        if problem in (None, p)
+        for seed in seed_list
+    ]
+
+
+def paper_scale_records(problem: str) -> tuple[dict[str, RunRecord], list[str]]:
+    """({label: record} of the paper-scale runs of ``problem`` in the run cache or, failing
+    that, committed in ``data/runs``; [labels of those in neither]). Never trains."""
+    found, missing = {}, []
+    for spec in paper_scale_specs(problem):
+        paths = [record_path(spec), record_path(spec, DEFAULT_CACHE)]
+        path = next((p for p in paths if (p / "record.json").exists()), None)
+        if path is None:
+            missing.append(paper_scale_label(spec))
+        else:
+            found[paper_scale_label(spec)] = read_record(path, spec)
+    return found, missing
 
 
 # -- per chapter ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from myst_nb import glue
 
 from pinnlib import report
 from pinnlib.diagnostics.phases import PhaseResult
-from pinnlib.experiments import experiment
+from pinnlib.experiments import CPU_BUDGET_MINUTES, CPU_TARGETS, experiment
 from pinnlib.records import RunRecord
 from pinnlib.spec import RunSpec
 
@@ -86,8 +86,27 @@ class BenchmarkChapter:
 
     def glue_error_findings(self, prefix: str) -> None:
         """Glue ``{prefix}_err_vanilla``, ``{prefix}_err_rba`` and ``{prefix}_finding``
-        (:func:`pinnlib.report.glue_error_findings`)."""
+        (:func:`pinnlib.report.glue_error_findings`), and ``{prefix}_target``: at ``cpu``,
+        a sentence on the profile's RBA error target, how many seeds reach it and what
+        the dearest run cost (other profiles have no target, and the sentence says so)."""
         report.glue_error_findings(prefix, self.runs)
+        glue(f"{prefix}_target", Markdown(self.target_text()), display=False)
+
+    def target_text(self) -> str:
+        """At ``cpu``: the RBA error target of this benchmark, the seeds that reach it and
+        the longest training time of one run; at other profiles, that there is no target."""
+        if self.profile != "cpu":
+            return f"The `{self.profile}` profile sets no error target."
+        target = CPU_TARGETS[self.problem]
+        rba = [r for (m, _), r in self.runs.items() if m == "rba"]
+        met = sum(r.final_error <= target for r in rba)
+        minutes = max(r.info["train_seconds"] for r in self.runs.values()) / 60
+        return (
+            f"The `cpu` profile aims for an RBA error of at most {target:g}: "
+            f"{met} of {len(rba)} RBA seeds reach it, and the longest run of "
+            f"this benchmark (either method) trained for {minutes:.0f} minutes on one core "
+            f"(budget: {CPU_BUDGET_MINUTES} minutes; {{ref}}`chapter-profiles`)."
+        )
 
     def grid_fields(self) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, dict]:
         """``((a, b), reference, {method: prediction})`` of the first seed on the
@@ -104,10 +123,9 @@ class BenchmarkChapter:
     def print_phases(self) -> None:
         """Print where each first-seed run's fitting phase ends and total diffusion starts."""
         for method, p in self.phases.items():
-            print(
-                f"{method:8s} fitting ends at step {p.fitting_end}, "
-                f"total diffusion from {p.total_diffusion}"
-            )
+            fitting = "none" if p.fitting_end is None else f"step {p.fitting_end}"
+            jump = "none" if p.total_diffusion is None else f"step {p.total_diffusion}"
+            print(f"{method:8s} fitting ends at {fitting}, total diffusion from {jump}")
 
     def glue_phases(self, prefix: str) -> None:
         """Glue ``{prefix}_phases``: one sentence on the detected phases of each run."""

@@ -250,6 +250,8 @@ def sweep(
         running: dict[Any, str] = {}
         elsewhere: set[str] = set()
         bar = tqdm(total=len(queued), unit="run", desc="sweep", file=sys.stderr, ncols=100)
+        shown: dict[str, int] = {}
+        live = sys.stderr.isatty()
 
         def finish(key: str, outcome: Outcome) -> None:
             outcomes[key] = outcome
@@ -261,12 +263,12 @@ def sweep(
                 while queued and len(running) < parallel:
                     key = queued.popleft()
                     running[task.remote(keyed[key], *args)] = key
-                bar.set_postfix(
-                    done=bar.n,
-                    running=len(running),
-                    queued=len(queued),
-                    elsewhere=len(elsewhere),
+                counts = dict(
+                    done=bar.n, running=len(running), queued=len(queued), elsewhere=len(elsewhere)
                 )
+                # in a log file (no terminal), a line only when the counts change
+                bar.set_postfix(counts, refresh=live or counts != shown)
+                shown = counts
                 if running:
                     ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_SECONDS)
                 else:

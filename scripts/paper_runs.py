@@ -1,10 +1,11 @@
 """Paper-scale runs on one GPU: the pieces of the ``paper`` profile the book shows first.
 
 The authors place the jump into total diffusion at about step 1,000 (Helmholtz, RBA),
-19,000 (Helmholtz, vanilla) and 11,100 (Allen-Cahn, RBA). :data:`PLAN` trains each of
-these runs at the paper's configuration (6 x 128, 25,600 points, Adam with the paper's
-schedule; ``compile=True``) a little past that step, several runs sharing the card at
-once, each in its own process (``pinnlib.experiments.run``). Runs checkpoint every
+19,000 (Helmholtz, vanilla) and 11,100 (Allen-Cahn, RBA). This script trains the GPU
+rows of :data:`pinnlib.book_runs.PAPER_SCALE_RUNS`, each a little past that step at the
+paper's configuration (6 x 128, 25,600 points, Adam with the paper's schedule;
+``compile=True``), several runs sharing the card at once, each in its own process
+(``pinnlib.experiments.run``). Runs checkpoint every
 ``--checkpoint-every`` steps into
 the run cache under ``--out``; at ``--budget`` seconds the workers still running are
 stopped, losing at most the steps since their last checkpoint, and a later call with
@@ -29,38 +30,24 @@ from pathlib import Path
 
 import torch
 
-from pinnlib.experiments import experiment, record_path, run
+from pinnlib.book_runs import GPU_PLAN_ROWS, paper_scale_specs
+from pinnlib.experiments import record_path, run
 from pinnlib.spec import RunSpec
 
-#: (benchmark, method, seeds, Adam steps, other settings): a little past the authors'
-#: jump step each; and the Helmholtz RBA runs with the authors' min-max normalised update
-#: (their Helmholtz script's rule), to test whether it reproduces their logged curve:
-#: with lambda starting at the scaled residual (their script's default) and at zero. On
-#: the CPU, lambda = 0 reproduced the log's plateau at error 1.000 by step 100, which the
-#: residual start does not (it is at 3.5 there); 1,000 steps tell whether it also gives
-#: the log's fall to 0.73 and its SNR jump near step 1,000.
-PLAN = (
-    ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
-    ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
-    ("helmholtz", "rba", (2341, 2342), 5_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
-    ("helmholtz", "vanilla", (2341,), 25_000, {}),
-    ("allen_cahn", "rba", (2341,), 40_000, {}),
-    ("allen_cahn", "vanilla", (2341,), 100_000, {}),
-)
 #: What ``--tiny`` changes in every run: a CPU-sized network, points and step count.
 TINY = dict(width=16, depth=2, steps=30, log_dense_until=10, log_every=10, compile=False)
 TINY_ARGS = {"helmholtz": dict(n_collocation=512, n_test=51), "allen_cahn": dict(n_collocation=512)}
 
 
 def plan_specs(tiny: bool = False) -> list[RunSpec]:
-    """The runs of :data:`PLAN` at the ``paper`` profile (or ``--tiny``), cheapest first."""
-    specs = []
-    for problem, method, seeds, steps, other in PLAN:
-        for seed in seeds:
-            settings = dict(method=method, seed=seed, steps=steps, compile=True, **other)
-            if tiny:
-                settings |= {**TINY, "problem_args": TINY_ARGS[problem]}
-            specs.append(experiment(problem, "paper", **settings))
+    """The GPU rows of :data:`~pinnlib.book_runs.PAPER_SCALE_RUNS` at the ``paper``
+    profile (or ``--tiny``), cheapest first."""
+    specs = paper_scale_specs(rows=GPU_PLAN_ROWS)
+    if tiny:
+        specs = [
+            spec.replace(**TINY, problem_args={**spec.problem_args, **TINY_ARGS[spec.problem]})
+            for spec in specs
+        ]
     return sorted(specs, key=lambda s: s.steps)
 
 

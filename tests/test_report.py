@@ -369,3 +369,42 @@ def test_transition_statistics_count_missing_jumps_without_imputing():
     assert report.sooner_counts(report.transitions({"burgers": runs}))["outcome"] == {
         "burgers": "no jump"
     }
+
+
+def test_the_convergence_table_counts_the_seeds_at_target():
+    runs = {
+        (m, s): fake_record(m, seed=s, final_error=e)
+        for m, errors in (("vanilla", (0.1, 0.2)), ("rba", (1e-3, 5e-3)))
+        for s, e in zip((1, 2), errors)
+    }
+    table = report.convergence_table({"burgers": runs}, {"burgers": 2e-3})
+    row = table.splitlines()[-1]
+    assert "1 of 2" in row and "2e-03" in row and "1.00e-03, 5.00e-03" in row
+    table = report.convergence_table({"burgers": runs}, {"burgers": 1e-2})
+    assert "2 of 2" in table.splitlines()[-1]
+
+
+def test_a_benchmark_chapter_states_its_error_target_at_cpu_only():
+    from pinnlib.chapter import BenchmarkChapter
+    from pinnlib.experiments import CPU_TARGETS
+
+    chapter = BenchmarkChapter("burgers", "cpu")
+    target = CPU_TARGETS["burgers"]
+    chapter.__dict__["runs"] = {  # the cached property, filled with synthetic records
+        ("rba", 1): fake_record("rba", seed=1, final_error=target / 2),
+        ("rba", 2): fake_record("rba", seed=2, final_error=target * 2),
+        ("vanilla", 1): fake_record(seed=1),
+    }
+    text = chapter.target_text()
+    assert f"at most {target:g}" in text and "1 of 2 RBA seeds" in text
+    assert "sets no error target" in BenchmarkChapter("burgers", "ci").target_text()
+
+
+def test_sooner_says_it_cannot_be_tested_when_no_run_jumps():
+    runs = {(m, s): fake_record(m, seed=s, jump=None) for m in ("vanilla", "rba") for s in (1, 2)}
+    counts = report.sooner_counts(report.transitions({"burgers": runs}))
+    assert counts["tested"] == 0 and counts["outcome"] == {"burgers": "no jump"}
+    assert (
+        counts["verdict"].startswith("No run of either method")
+        and "cannot be tested" in counts["verdict"]
+    )

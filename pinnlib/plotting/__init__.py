@@ -1,6 +1,6 @@
 """Every figure the book shows; each function returns a matplotlib Figure."""
 
-from pinnlib.plotting.authors import plot_authors_logs
+from pinnlib.plotting.authors import plot_against_authors, plot_authors_logs
 from pinnlib.plotting.diagnostics import (
     plot_compression,
     plot_order,
@@ -31,6 +31,7 @@ __all__ = [
     "METHOD_LABELS",
     "book_style",
     "plot_allen_cahn_reference",
+    "plot_against_authors",
     "plot_authors_logs",
     "plot_compression",
     "plot_compression_change",

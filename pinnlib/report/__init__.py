@@ -18,6 +18,7 @@ chapters use it as ``from pinnlib import report; report.X``; the names come from
 - :mod:`.transitions`: the jump into total diffusion over seeds, and RBA - vanilla as
   a tested difference (RQ1, RQ3);
 - :mod:`.costs`: what training the runs cost, from the cached records;
+- :mod:`.paper_scale`: this book's paper-scale runs against the authors' logs;
 - grid evaluation (``grid_fields``) lives in :mod:`pinnlib.evaluate`, next to ``predict``.
 
 The runs themselves are acquired (loaded, or trained) by :mod:`pinnlib.book_runs`,
@@ -28,15 +29,23 @@ from pinnlib.book_runs import (
     BENCHMARKS,
     LONG_BENCHMARKS,
     METHODS,
+    PAPER_SCALE_RUNS,
     benchmark_runs,
     benchmark_specs,
     long_runs,
     long_specs,
+    paper_scale_records,
     seeds,
 )
 from pinnlib.evaluate import grid_fields
 from pinnlib.report.benchmarks import METHOD_LABELS, PAPER_ERRORS, PAPER_TRANSITIONS, TITLES
 from pinnlib.report.costs import training_costs
+from pinnlib.report.paper_scale import (
+    TRACK_FACTOR,
+    log_comparison_table,
+    log_tracking_text,
+    tracks_until,
+)
 from pinnlib.report.rq1 import (
     LATE_SHARE,
     AuthorsRun,
@@ -87,6 +96,7 @@ from pinnlib.report.stats import (
 from pinnlib.report.tables import (
     CLEAR_FACTOR,
     compare_errors,
+    convergence_table,
     glue_error_findings,
     paper_comparison,
     print_errors,
@@ -108,6 +118,8 @@ __all__ = [
     "transition_table",
     "transitions",
     "BENCHMARKS",
+    "PAPER_SCALE_RUNS",
+    "paper_scale_records",
     "CEILING_MARGIN",
     "CLEAR_CORRELATION",
     "CLEAR_FACTOR",
@@ -137,6 +149,11 @@ __all__ = [
     "benchmark_runs",
     "benchmark_specs",
     "compare_errors",
+    "log_comparison_table",
+    "log_tracking_text",
+    "tracks_until",
+    "TRACK_FACTOR",
+    "convergence_table",
     "compression_change",
     "compression_changes",
     "compression_counts",

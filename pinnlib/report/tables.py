@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import math
 
-from pinnlib.report.benchmarks import PAPER_ERRORS, PAPER_TRANSITIONS
-from pinnlib.report.stats import Runs, error_summary, jump_steps, wins
+from pinnlib.report.benchmarks import PAPER_ERRORS, PAPER_TRANSITIONS, TITLES
+from pinnlib.report.stats import Runs, error_summary, geometric_stats, jump_steps, wins
 from pinnlib.report.text import count, fmt, jumps_text, markdown_table
+from pinnlib.spec import METHODS
 
 #: Errors within this factor of each other are called equal, not ranked: a smaller ratio
 #: is of the size the choice of seed alone can make, so it names no better method.
@@ -34,7 +35,8 @@ def paper_comparison(problem: str, runs: Runs) -> str:
     spec = next(iter(runs.values())).spec
     summary = error_summary(runs)
     paper_err, paper_jump = PAPER_ERRORS[problem], PAPER_TRANSITIONS[problem]
-    ours = f"this book: {spec.depth} x {spec.width}, {spec.steps} steps"
+    lbfgs = f" + {spec.lbfgs_steps} L-BFGS" if spec.lbfgs_steps else ""
+    ours = f"this book: {spec.depth} x {spec.width}, {spec.steps}{lbfgs} steps"
     rows = [
         ["paper: 6 x 128, 300,000 steps", fmt(paper_err[0]), fmt(paper_err[1]),
          str(paper_jump[0]) if math.isfinite(paper_jump[0]) else "-",
@@ -70,3 +72,32 @@ def print_errors(runs: Runs) -> None:
         if record.spec.lbfgs_steps:
             adam = f" (after Adam: {float(record.adam_history['error'][-1]):.2e})"
         print(f"{method:8s} seed {seed}: relative L2 error {record.final_error:.2e}{adam}")
+
+
+def convergence_table(all_runs: dict[str, Runs], targets: dict[str, float]) -> str:
+    """Markdown table: per benchmark, the RBA error target against the final errors
+    reached (geometric mean [range] over seeds, and after the Adam stage where the runs
+    have L-BFGS), the seeds meeting the target, and the longest training time of a run."""
+    rows = []
+    for problem, runs in all_runs.items():
+        summary = error_summary(runs)
+        rba = summary["rba"]
+        target = targets[problem]
+        met = sum(e <= target for e in rba["errors"].values())
+        adam = {
+            m: geometric_stats(
+                [float(r.adam_history["error"][-1]) for (k, _), r in runs.items() if k == m]
+            )[0]
+            for m in METHODS
+        }
+        minutes = max(r.info["train_seconds"] for r in runs.values()) / 60
+        rows.append([
+            TITLES[problem], fmt(target, 0),
+            f"{fmt(rba['mean'])} [{fmt(rba['min'])}, {fmt(rba['max'])}]",
+            f"{met} of {rba['n']}", fmt(adam["rba"]),
+            f"{fmt(summary['vanilla']['mean'])} [{fmt(summary['vanilla']['min'])}, "
+            f"{fmt(summary['vanilla']['max'])}]", fmt(adam["vanilla"]), f"{minutes:.1f}",
+        ])  # fmt: skip
+    headers = ["benchmark", "RBA target", "RBA error", "seeds at target", "RBA after Adam",
+               "vanilla error", "vanilla after Adam", "longest run (min)"]  # fmt: skip
+    return markdown_table(rows, headers)

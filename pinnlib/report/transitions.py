@@ -144,6 +144,14 @@ def sooner_counts(found: dict[tuple[str, str], Transitions]) -> dict[str, Any]:
     def names(kind: str) -> str:
         return ", ".join(TITLES[p] for p, o in outcome.items() if o == kind) or "none"
 
+    if not tested:
+        verdict = (
+            f"No run of either method jumps into total diffusion on any of the "
+            f"{len(outcome)} benchmarks ({names('no jump')}), so whether RBA's jump comes "
+            "sooner cannot be tested."
+        )
+        return {"outcome": outcome, "sooner": 0, "later": 0, "unresolved": 0, "tested": 0,
+                "verdict": verdict}  # fmt: skip
     verdict = (
         f"RBA's jump into total diffusion comes sooner on {counted['sooner']} of the "
         f"{tested} benchmarks where some run jumps ({names('sooner')}), later on "
