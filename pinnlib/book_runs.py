@@ -149,6 +149,14 @@ def _every_benchmark_and_longer(
     return _every_benchmark(profile, seed_list) + longer
 
 
+def _every_benchmark_at_its_seeds(
+    profile: str, seed_list: Sequence[int] | None = None
+) -> list[RunSpec]:
+    """Every benchmark at the profile's own seeds (the profiles appendix's convergence
+    table, which takes no ``seeds`` parameter)."""
+    return _every_benchmark(profile)
+
+
 def _none(profile: str, seed_list: Sequence[int] | None = None) -> list[RunSpec]:
     """A chapter that trains nothing (it reads records or data files only)."""
     return []
@@ -165,7 +173,7 @@ CHAPTER_RUNS: dict[str, ChapterRuns] = {
     "burgers": _benchmark("burgers"),
     "cavity": _benchmark("cavity"),
     "reproducing": _none,
-    "appendix_profiles": _none,
+    "appendix_profiles": _every_benchmark_at_its_seeds,
     "appendix_detector": _none,
     "appendix_reference": _none,
 }
