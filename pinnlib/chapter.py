@@ -98,12 +98,10 @@ class BenchmarkChapter:
         if self.profile != "cpu":
             return f"The `{self.profile}` profile sets no error target."
         target = CPU_TARGETS[self.problem]
-        rba = [r for (m, _), r in self.runs.items() if m == "rba"]
-        met = sum(r.final_error <= target for r in rba)
-        minutes = max(r.info["train_seconds"] for r in self.runs.values()) / 60
+        met, n_rba, minutes = report.target_summary(self.runs, target)
         return (
             f"The `cpu` profile aims for an RBA error of at most {target:g}: "
-            f"{met} of {len(rba)} RBA seeds reach it, and the longest run of "
+            f"{met} of {n_rba} RBA seeds reach it, and the longest run of "
             f"this benchmark (either method) trained for {minutes:.0f} minutes on one core "
             f"(budget: {CPU_BUDGET_MINUTES} minutes; {{ref}}`chapter-profiles`)."
         )

@@ -100,6 +100,7 @@ from pinnlib.report.tables import (
     glue_error_findings,
     paper_comparison,
     print_errors,
+    target_summary,
 )
 from pinnlib.report.text import fmt, markdown_table
 from pinnlib.report.transitions import (
@@ -154,6 +155,7 @@ __all__ = [
     "tracks_until",
     "TRACK_FACTOR",
     "convergence_table",
+    "target_summary",
     "compression_change",
     "compression_changes",
     "compression_counts",

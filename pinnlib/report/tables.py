@@ -74,6 +74,14 @@ def print_errors(runs: Runs) -> None:
         print(f"{method:8s} seed {seed}: relative L2 error {record.final_error:.2e}{adam}")
 
 
+def target_summary(runs: Runs, target: float) -> tuple[int, int, float]:
+    """(RBA seeds whose final error is at most ``target``, RBA seeds, the longest training
+    time of one run of either method in minutes)."""
+    rba = [r for (m, _), r in runs.items() if m == "rba"]
+    met = sum(r.final_error <= target for r in rba)
+    return met, len(rba), max(r.info["train_seconds"] for r in runs.values()) / 60
+
+
 def convergence_table(all_runs: dict[str, Runs], targets: dict[str, float]) -> str:
     """Markdown table: per benchmark, the RBA error target against the final errors
     reached (geometric mean [range] over seeds, and after the Adam stage where the runs
@@ -83,14 +91,13 @@ def convergence_table(all_runs: dict[str, Runs], targets: dict[str, float]) -> s
         summary = error_summary(runs)
         rba = summary["rba"]
         target = targets[problem]
-        met = sum(e <= target for e in rba["errors"].values())
+        met, _, minutes = target_summary(runs, target)
         adam = {
             m: geometric_stats(
                 [float(r.adam_history["error"][-1]) for (k, _), r in runs.items() if k == m]
             )[0]
             for m in METHODS
         }
-        minutes = max(r.info["train_seconds"] for r in runs.values()) / 60
         rows.append([
             TITLES[problem], fmt(target, 0),
             f"{fmt(rba['mean'])} [{fmt(rba['min'])}, {fmt(rba['max'])}]",
