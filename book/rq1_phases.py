@@ -222,3 +222,24 @@ plots.plot_authors_logs(
 # statistics in the table run from the detected jump to the end of the run, so that late
 # fall pulls their median SNR down; the detector marks where total diffusion begins, not
 # where it ends.
+
+# %% [markdown]
+# ## This book's runs at the paper's scale
+#
+# The same detector on this book's committed paper-scale Helmholtz runs ($6 \times 128$,
+# 25,600 points; {ref}`chapter-helmholtz` compares them with the authors' log, and
+# lists the RBA variants), finished or up to their last checkpoint:
+
+# %% tags=["remove-input"]
+paper_runs, _ = report.paper_scale_records("helmholtz")
+paper_phases = [
+    report.describe_phases(
+        f"the run {label}", report.phase_summary(r).phases, int(r.history["step"][-1])
+    )
+    for label, r in paper_runs.items()
+]
+glue("rq1_paper_scale", Markdown("; ".join(paper_phases) or "no run is committed"), display=False)
+
+# %% [markdown]
+# {glue:md}`rq1_paper_scale:myst`. The authors place their RBA run's jump near step
+# 1,000 and their vanilla run's near 19,000.

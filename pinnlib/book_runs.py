@@ -21,7 +21,7 @@ from pinnlib.experiments import (
     record_path,
     run,
 )
-from pinnlib.records import RunRecord, read_record
+from pinnlib.records import RunRecord, read_checkpoint_run, read_record
 from pinnlib.spec import METHODS, RunSpec
 
 #: The benchmarks in book order: those of :data:`~pinnlib.experiments.EXPERIMENTS`.
@@ -66,59 +66,98 @@ def long_specs(problem: str, profile: str, seed: int | None = None) -> dict[str,
 #: (6 x 128, 25,600 points, the paper's schedule, ``compile=True``):
 #: (benchmark, method, seeds, Adam steps, other settings). Each is hours on a CPU, so
 #: neither ``make book`` nor a chapter trains them: ``scripts/paper_runs.py`` trains the
-#: first six rows on a GPU, and the records are committed to ``data/runs``. Each of the
-#: first six goes a little past the step where the authors place the jump into total
-#: diffusion (Helmholtz RBA about 1,000, vanilla 19,000; Allen-Cahn RBA 11,100,
-#: vanilla 91,700); the Helmholtz RBA variants use the authors' min-max normalised update
-#: (their Helmholtz script's rule), with lambda starting at the scaled residual (the
-#: script's default) and at zero. The last row is a CPU probe (1,000 steps, 21 minutes
-#: on one core) of the variant with lambda starting at zero.
+#: first six rows on a GPU (or one row, ``--row K``, on a CPU), and the records and
+#: checkpoints are committed to ``data/runs``. Each of the first six goes a little past the
+#: step where the authors place the jump into total diffusion (Helmholtz RBA about 1,000,
+#: vanilla 19,000; Allen-Cahn RBA 11,100, vanilla 91,700). The Helmholtz RBA variants use
+#: the authors' min-max normalised update (their Helmholtz script's rule), with lambda
+#: starting at the scaled residual (the script's default) and at zero; the seeds of the
+#: latter are those whose 1,000-step probes left the plateau at error 1 as the log does
+#: (seed 2341 stays on it). The other rows are CPU probes of the first 1,000 steps (about
+#: 36 minutes each on one of two busy cores, ``scripts/paper_runs.py --probes``): lambda
+#: from zero with the min-max update over three seeds (at the start of the authors' logged
+#: RBA run the batch SNR is in the thousands, which only a near-zero PDE weight gives), the
+#: paper's |r|/max update from zero, and vanilla as the control of everything but RBA.
 PAPER_SCALE_RUNS = (
     ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
     ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
-    ("helmholtz", "rba", (2341, 2342), 5_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
+    ("helmholtz", "rba", (2342, 2343), 5_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
     ("helmholtz", "vanilla", (2341,), 25_000, {}),
     ("allen_cahn", "rba", (2341,), 40_000, {}),
     ("allen_cahn", "vanilla", (2341,), 100_000, {}),
-    ("helmholtz", "rba", (2341,), 1_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
+    (
+        "helmholtz",
+        "rba",
+        (2341, 2342, 2343),
+        1_000,
+        {"rba_normalisation": "minmax", "rba_init": "zero"},
+    ),
+    ("helmholtz", "vanilla", (2341,), 1_000, {}),
+    ("helmholtz", "rba", (2341,), 1_000, {"rba_init": "zero"}),
 )
 #: How many rows of :data:`PAPER_SCALE_RUNS` the GPU script trains.
 GPU_PLAN_ROWS = 6
 
 
-def paper_scale_label(spec: RunSpec) -> str:
-    """A paper-scale run's name in tables and legends: method, RBA variant, seed, steps."""
+def paper_scale_variant(spec: RunSpec) -> str:
+    """A paper-scale run's method and RBA variant, e.g. "rba (min-max update, lambda from 0)"."""
     variant = []
     if spec.rba_normalisation == "minmax":
         variant.append("min-max update")
     if spec.method == "rba" and spec.rba_init == "zero":
         variant.append("lambda from 0")
-    extra = f" ({', '.join(variant)})" if variant else ""
-    return f"{spec.method}{extra}, seed {spec.seed}, {spec.steps:,} steps"
+    return spec.method + (f" ({', '.join(variant)})" if variant else "")
+
+
+def paper_scale_label(spec: RunSpec) -> str:
+    """A paper-scale run's name in tables and legends: method, RBA variant, seed, steps."""
+    return f"{paper_scale_variant(spec)}, seed {spec.seed}, {spec.steps:,} steps"
 
 
 def paper_scale_specs(problem: str | None = None, rows: int | None = None) -> list[RunSpec]:
     """The specs of the first ``rows`` rows of :data:`PAPER_SCALE_RUNS` (all by default),
     of ``problem`` only if given."""
     return [
-        experiment(p, "paper", method=m, seed=seed, steps=steps, compile=True, **other)
-        for p, m, seed_list, steps, other in PAPER_SCALE_RUNS[:rows]
-        if problem in (None, p)
+        spec
+        for row in PAPER_SCALE_RUNS[:rows]
+        if problem in (None, row[0])
+        for spec in paper_scale_row(PAPER_SCALE_RUNS.index(row))
+    ]
+
+
+def paper_scale_row(row: int) -> list[RunSpec]:
+    """The specs of row ``row`` (from 0) of :data:`PAPER_SCALE_RUNS`, one per seed."""
+    if not 0 <= row < len(PAPER_SCALE_RUNS):
+        raise ValueError(
+            f"no row {row} in PAPER_SCALE_RUNS (rows 0 to {len(PAPER_SCALE_RUNS) - 1})"
+        )
+    problem, method, seed_list, steps, other = PAPER_SCALE_RUNS[row]
+    return [
+        experiment(problem, "paper", method=method, seed=seed, steps=steps, compile=True, **other)
         for seed in seed_list
     ]
 
 
 def paper_scale_records(problem: str) -> tuple[dict[str, RunRecord], list[str]]:
     """({label: record} of the paper-scale runs of ``problem`` in the run cache or, failing
-    that, committed in ``data/runs``; [labels of those in neither]). Never trains."""
+    that, committed in ``data/runs``; [labels of those in neither]). Never trains.
+
+    A run not finished but checkpointed counts as found, with the history it logged so
+    far (:func:`~pinnlib.records.read_checkpoint_run`) and "in progress: step N" added to
+    its label."""
     found, missing = {}, []
     for spec in paper_scale_specs(problem):
+        label = paper_scale_label(spec)
         paths = [record_path(spec), record_path(spec, DEFAULT_CACHE)]
         path = next((p for p in paths if (p / "record.json").exists()), None)
-        if path is None:
-            missing.append(paper_scale_label(spec))
+        if path is not None:
+            found[label] = read_record(path, spec)
+            continue
+        partial = next(filter(None, (read_checkpoint_run(p, spec) for p in paths)), None)
+        if partial is None:
+            missing.append(label)
         else:
-            found[paper_scale_label(spec)] = read_record(path, spec)
+            found[f"{label} (in progress: step {partial.info['checkpoint_step']:,})"] = partial
     return found, missing
 
 

@@ -470,6 +470,25 @@ def _tensors(value: Any) -> list[torch.Tensor]:
     return []
 
 
+def read_checkpoint_run(path: Path, spec: RunSpec) -> RunRecord | None:
+    """The run of ``spec`` in progress at the checkpoint of the record ``path``, as a
+    :class:`RunRecord` with the history logged so far (no ``final`` fields; ``info``
+    holds ``checkpoint_step`` and ``train_seconds``), or None where there is no
+    checkpoint or it cannot resume this run (:func:`checkpoint_problem`)."""
+    checkpoint = checkpoint_path(path)
+    if not checkpoint.exists():
+        return None
+    try:
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    except Exception:  # whatever a damaged file raises: no run to show
+        return None
+    if checkpoint_problem(state, spec):
+        return None
+    history = {k: np.asarray(v) for k, v in state["history"].items()}
+    info = {"checkpoint_step": state["step"], "train_seconds": state["train_seconds"]}
+    return RunRecord(path=checkpoint.parent, spec=spec, history=history, final={}, info=info)
+
+
 def checkpoint_problem(state: Any, spec: RunSpec) -> str | None:
     """Why the loaded checkpoint ``state`` cannot resume a run of ``spec``, or None.
 

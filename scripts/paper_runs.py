@@ -30,7 +30,7 @@ from pathlib import Path
 
 import torch
 
-from pinnlib.book_runs import GPU_PLAN_ROWS, paper_scale_specs
+from pinnlib.book_runs import GPU_PLAN_ROWS, paper_scale_row, paper_scale_specs
 from pinnlib.experiments import record_path, run
 from pinnlib.spec import RunSpec
 
@@ -39,10 +39,17 @@ TINY = dict(width=16, depth=2, steps=30, log_dense_until=10, log_every=10, compi
 TINY_ARGS = {"helmholtz": dict(n_collocation=512, n_test=51), "allen_cahn": dict(n_collocation=512)}
 
 
-def plan_specs(tiny: bool = False) -> list[RunSpec]:
-    """The GPU rows of :data:`~pinnlib.book_runs.PAPER_SCALE_RUNS` at the ``paper``
-    profile (or ``--tiny``), cheapest first."""
-    specs = paper_scale_specs(rows=GPU_PLAN_ROWS)
+def plan_specs(tiny: bool = False, probes: bool = False, row: int | None = None) -> list[RunSpec]:
+    """The GPU rows of :data:`~pinnlib.book_runs.PAPER_SCALE_RUNS` (or, with ``probes``,
+    the CPU probe rows after them; or only row ``row``) at the ``paper`` profile (or
+    ``--tiny``), cheapest first."""
+    gpu = paper_scale_specs(rows=GPU_PLAN_ROWS)
+    if row is not None:
+        specs = paper_scale_row(row)
+    elif probes:
+        specs = [s for s in paper_scale_specs() if s not in gpu]
+    else:
+        specs = gpu
     if tiny:
         specs = [
             spec.replace(**TINY, problem_args={**spec.problem_args, **TINY_ARGS[spec.problem]})
@@ -70,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--tiny", action="store_true", help="a few CPU steps per run (tests)")
     parser.add_argument("--runs", type=int, default=None, help="only the N cheapest runs")
+    parser.add_argument(
+        "--probes", action="store_true", help="the 1,000-step CPU probes instead of the GPU plan"
+    )
+    parser.add_argument("--row", type=int, default=None, help="only row K (from 0) of the runs")
     args = parser.parse_args(argv)
     if args.parallel < 1 or args.budget <= 0 or args.checkpoint_every < 1:
         parser.error("--parallel and --checkpoint-every must be positive, --budget above 0")
@@ -77,7 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"device {args.device!r} asked for, but torch sees no CUDA device")
     cache = args.out / "runs"
     cache.mkdir(parents=True, exist_ok=True)
-    specs = plan_specs(args.tiny)[: args.runs]
+    try:
+        specs = plan_specs(args.tiny, args.probes, args.row)[: args.runs]
+    except ValueError as err:
+        parser.error(str(err))
     deadline = time.monotonic() + args.budget
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read by each worker's torch
     context = multiprocessing.get_context("spawn")  # CUDA needs fresh processes

@@ -4,6 +4,7 @@ import importlib.util
 import tarfile
 from pathlib import Path
 
+from pinnlib import book_runs
 from pinnlib.records import read_record
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "paper_runs.py"
@@ -33,3 +34,10 @@ def test_a_stopped_sweep_resumes_and_packs_readable_records(tmp_path):
         folder = tmp_path / "unpacked" / spec.problem / f"{spec.method}-{spec.key}"
         record = read_record(folder, spec)
         assert record.history["step"][-1] == spec.steps
+
+
+def test_the_cpu_probes_and_a_single_row_can_be_asked_for():
+    probes = paper_runs.plan_specs(probes=True)
+    assert probes and {s.steps for s in probes} == {1_000}
+    assert not {s.key for s in probes} & {s.key for s in paper_runs.plan_specs()}
+    assert paper_runs.plan_specs(row=2) == book_runs.paper_scale_row(2)

@@ -2,11 +2,14 @@
 log" is measured, and the committed probe read without training."""
 
 import numpy as np
+import pytest
 
 from pinnlib import book_runs, plotting, report
 from pinnlib.authors_logs import AuthorsLog, load_authors_log
-from pinnlib.records import RunRecord
+from pinnlib.experiments import experiment
+from pinnlib.records import RunRecord, checkpoint_path, read_checkpoint_run
 from pinnlib.spec import RunSpec
+from pinnlib.train import Trainer
 
 
 def log_with(error: np.ndarray) -> AuthorsLog:
@@ -73,3 +76,82 @@ def test_the_comparison_figure_shows_every_run_and_the_log_alone():
     alone = plotting.plot_against_authors(log, {})
     assert len(alone.axes[0].get_lines()) == 1
     assert report.log_comparison_table(log, {}).count("\n") == 2  # header, rule, the log
+
+
+def test_an_in_progress_run_is_read_from_its_checkpoint_and_a_foreign_one_is_not(tmp_path):
+    spec = experiment("burgers", "ci", steps=20, monitors=())
+    trainer = Trainer(spec)
+    trainer.run(progress=False, stop_at=10)
+    path = tmp_path / "record"
+    checkpoint_path(path).parent.mkdir(parents=True)
+    trainer.save_checkpoint(checkpoint_path(path))
+    partial = read_checkpoint_run(path, spec)
+    assert partial.info["checkpoint_step"] == 10 and partial.history["step"][-1] <= 10
+    assert partial.final == {} and partial.spec == spec
+    assert read_checkpoint_run(path, spec.replace(seed=spec.seed + 1)) is None
+    assert read_checkpoint_run(tmp_path / "nothing", spec) is None
+    checkpoint_path(path).write_bytes(b"not a checkpoint")
+    assert read_checkpoint_run(path, spec) is None
+
+
+def test_the_committed_checkpoints_show_as_runs_in_progress():
+    found, _ = book_runs.paper_scale_records("helmholtz")
+    in_progress = {k: r for k, r in found.items() if "in progress" in k}
+    assert in_progress, "the committed .partial checkpoints are read"
+    for label, record in in_progress.items():
+        step = record.info["checkpoint_step"]
+        assert f"step {step:,})" in label and 0 < step < record.spec.steps
+        assert record.history["step"][-1] <= step
+
+
+def test_a_row_of_the_paper_scale_runs_is_its_seeds():
+    for row, (problem, method, seeds, steps, other) in enumerate(book_runs.PAPER_SCALE_RUNS):
+        specs = book_runs.paper_scale_row(row)
+        assert [s.seed for s in specs] == list(seeds)
+        assert all(s.problem == problem and s.method == method and s.steps == steps for s in specs)
+        assert all(getattr(s, k) == v for s in specs for k, v in other.items())
+    with pytest.raises(ValueError, match="no row 99"):
+        book_runs.paper_scale_row(99)
+
+
+def test_the_snr_table_shows_the_log_and_each_run_in_the_papers_units():
+    log = log_with(np.linspace(1.0, 0.1, 31))
+    steps = np.array([0, 10, 100, 200])
+    record = record_with(steps, np.ones(4))
+    record.history["snr_points_per_batch"] = np.full(4, 64.0)  # rescaled by sqrt(256/64)
+    table = report.log_snr_table(log, {"mine": record})
+    assert "step 10 " in table and "step 200" in table and "step 300" not in table
+    row = next(line for line in table.splitlines() if line.startswith("| mine"))
+    assert "2.00e-01" in row  # 0.1 * sqrt(256 / 64)
+
+
+def test_the_variant_table_counts_each_seed_once_and_the_log_inside_the_seeds_range():
+    log = log_with(np.array([1.0, 1.0, 2.0, 4.0]))
+    steps = np.array([0, 100, 200, 300])
+
+    def run(seed, error, **spec):
+        record = record_with(steps[: len(error)], np.array(error))
+        record.spec = record.spec.replace(seed=seed, steps=int(steps[len(error) - 1]), **spec)
+        return record
+
+    zero = dict(rba_init="zero", rba_normalisation="minmax")
+    records = {
+        "a": run(1, [1.0, 0.9, 1.5, 1.0], **zero),
+        "a, shorter": run(1, [1.0, 0.9], **zero),  # the same seed's prefix: counted once
+        "b": run(2, [1.1, 1.1, 2.5, 2.0], **zero),
+        "c": run(1, [1.0, 1.0, 2.0, 4.0], rba_init="residual"),
+    }
+    table = report.variant_table(log, records)
+    row = next(line for line in table.splitlines() if "lambda from 0" in line)
+    assert "| 1, 2 " in row and "3 of 4" in row and "| 300 " in row  # 4.0 above both
+    single = next(line for line in table.splitlines() if line.startswith("| rba  "))
+    assert single.count("| -") == 2  # one seed: no spread
+
+
+def test_the_loss_table_shows_the_logged_loss_at_the_table_steps():
+    log = log_with(np.linspace(1.0, 0.1, 31))  # its loss is the error squared
+    record = record_with(np.array([0, 100, 200]), np.ones(3))
+    record.history["loss"] = np.array([5.0, 4.0, 3.0])
+    table = report.log_loss_table(log, {"mine": record})
+    assert "step 0 " in table and "step 200" in table and "step 300" not in table
+    assert "| 4.00e+00" in next(line for line in table.splitlines() if line.startswith("| mine"))

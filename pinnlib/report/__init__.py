@@ -43,8 +43,11 @@ from pinnlib.report.costs import training_costs
 from pinnlib.report.paper_scale import (
     TRACK_FACTOR,
     log_comparison_table,
+    log_loss_table,
+    log_snr_table,
     log_tracking_text,
     tracks_until,
+    variant_table,
 )
 from pinnlib.report.rq1 import (
     LATE_SHARE,
@@ -151,8 +154,11 @@ __all__ = [
     "benchmark_specs",
     "compare_errors",
     "log_comparison_table",
+    "log_loss_table",
+    "log_snr_table",
     "log_tracking_text",
     "tracks_until",
+    "variant_table",
     "TRACK_FACTOR",
     "convergence_table",
     "target_summary",

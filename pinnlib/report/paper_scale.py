@@ -2,7 +2,8 @@
 
 A run *tracks* the authors' log up to a step when, at every step both logged up to
 there, its relative L2 error is within a factor :data:`TRACK_FACTOR` of the authors'
-(the factor under which :mod:`pinnlib.report.tables` calls two errors equal).
+(the factor under which :mod:`pinnlib.report.tables` calls two errors equal). The SNR
+is compared as a table only (:func:`log_snr_table`), with no tracking rule.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from pinnlib.authors_logs import AuthorsLog
+from pinnlib.book_runs import paper_scale_variant
+from pinnlib.diagnostics.phases import history_points_per_batch
+from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
 from pinnlib.report.tables import CLEAR_FACTOR
 from pinnlib.report.text import fmt, markdown_table
@@ -20,6 +24,9 @@ from pinnlib.report.text import fmt, markdown_table
 TRACK_FACTOR = CLEAR_FACTOR
 #: The steps the comparison table shows (those a run reached).
 TABLE_STEPS = (0, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 25_000)
+#: The steps the SNR table shows: the first hundred steps, where the weights of an RBA
+#: run starting from zero are still small, then the table steps.
+SNR_STEPS = (10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10_000, 20_000)
 
 
 def common_errors(log: AuthorsLog, record: RunRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,6 +65,83 @@ def log_comparison_table(
     return markdown_table(rows, headers)
 
 
+def log_snr_table(
+    log: AuthorsLog, records: Mapping[str, RunRecord], steps: Sequence[int] = SNR_STEPS
+) -> str:
+    """Markdown table: the authors' whole-network batch SNR (their ``grad_stats`` Mean /
+    Std) and each run's, in the paper's units (256 points per batch), at the
+    :data:`SNR_STEPS` any run reached."""
+    series = {
+        label: paper_units(r.history["snr"], history_points_per_batch(r.history))
+        for label, r in records.items()
+    }
+    return _series_table(log.snr_steps, log.snr, records, series, steps)
+
+
+def log_loss_table(
+    log: AuthorsLog, records: Mapping[str, RunRecord], steps: Sequence[int] = TABLE_STEPS
+) -> str:
+    """Markdown table: the authors' logged training loss and each run's total loss at the
+    :data:`TABLE_STEPS` any run reached. The two compare for vanilla runs only: the logged
+    loss of the authors' RBA run equals their vanilla run's at step 0, so it is not the
+    weighted loss that this book logs for RBA."""
+    series = {label: np.asarray(r.history["loss"]) for label, r in records.items()}
+    return _series_table(log.steps, log.loss, records, series, steps)
+
+
+def _series_table(
+    log_steps: np.ndarray,
+    log_values: np.ndarray,
+    records: Mapping[str, RunRecord],
+    series: Mapping[str, np.ndarray],
+    steps: Sequence[int],
+) -> str:
+    """The log's values and each run's ``series[label]`` at the ``steps`` any run reached."""
+    last = max((int(r.history["step"][-1]) for r in records.values()), default=0)
+    shown = [s for s in steps if s <= last]
+    rows = [["authors' log", *(fmt(_at(log_steps, log_values, s)) for s in shown)]]
+    for label, record in records.items():
+        rows.append([label, *(fmt(_at(record.history["step"], series[label], s)) for s in shown)])
+    return markdown_table(rows, ["run", *(f"step {s:,}" for s in shown)])
+
+
+def variant_table(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
+    """Markdown table: per method and RBA variant over its seeds, how far each seed tracks
+    the authors' log (:func:`tracks_until`) and at how many of the steps that all its
+    seeds and the log share the log's error lies inside the seeds' range [min, max]
+    (the seeds' spread, no factor; a variant of one seed has none), and the steps where it
+    lies outside. A seed trained to several lengths counts once, with its longest history
+    (the first steps of a run do not depend on its length)."""
+    groups: dict[str, dict[int, RunRecord]] = {}
+    for record in records.values():  # a seed's longest history (shorter runs are prefixes)
+        seeds = groups.setdefault(paper_scale_variant(record.spec), {})
+        kept = seeds.get(record.spec.seed)
+        if kept is None or len(kept.history["step"]) < len(record.history["step"]):
+            seeds[record.spec.seed] = record
+    rows = []
+    for variant, by_seed in groups.items():
+        runs = [by_seed[seed] for seed in sorted(by_seed)]
+        tracked = [tracks_until(log, r) for r in runs]
+        steps = log.steps
+        for r in runs:
+            steps = np.intersect1d(steps, r.history["step"])
+        errors = np.array([[_at(r.history["step"], r.history["error"], s) for s in steps]
+                           for r in runs])  # fmt: skip
+        theirs = np.array([_at(log.steps, log.error, s) for s in steps])
+        inside = (errors.min(axis=0) <= theirs) & (theirs <= errors.max(axis=0))
+        outside = ", ".join(f"{int(s):,}" for s in steps[~inside]) or "none"
+        several = len(runs) >= 2  # one seed has no spread
+        rows.append([
+            variant, ", ".join(str(r.spec.seed) for r in runs),
+            ", ".join("-" if t is None else f"{t:,}" for t in tracked),
+            f"{int(inside.sum())} of {len(steps)}" if several else "-",
+            outside if several else "-",
+        ])  # fmt: skip
+    headers = ["run", "seeds", f"each seed tracks the log (x{TRACK_FACTOR:g}) to",
+               "steps with the log inside the seeds' range", "steps outside"]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
 def _at(steps: np.ndarray, values: np.ndarray, step: int) -> float | None:
     hit = np.flatnonzero(np.asarray(steps) == step)
     return float(np.asarray(values)[hit[0]]) if len(hit) else None
@@ -85,6 +169,9 @@ __all__ = [
     "TRACK_FACTOR",
     "common_errors",
     "log_comparison_table",
+    "log_loss_table",
+    "log_snr_table",
     "log_tracking_text",
     "tracks_until",
+    "variant_table",
 ]
