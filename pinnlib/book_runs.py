@@ -119,9 +119,9 @@ def paper_scale_specs(problem: str | None = None, rows: int | None = None) -> li
     of ``problem`` only if given."""
     return [
         spec
-        for row in PAPER_SCALE_RUNS[:rows]
+        for i, row in enumerate(PAPER_SCALE_RUNS[:rows])
         if problem in (None, row[0])
-        for spec in paper_scale_row(PAPER_SCALE_RUNS.index(row))
+        for spec in paper_scale_row(i)
     ]
 
 
