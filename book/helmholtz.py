@@ -123,28 +123,35 @@ paper_runs, not_committed = report.paper_scale_records("helmholtz")
 logs = {m: load_authors_log("helmholtz", m) for m in report.METHODS}
 by_method = {m: {k: r for k, r in paper_runs.items() if r.spec.method == m} for m in logs}
 for method, log in logs.items():
-    glue(f"helm_log_loss0_{method}", float(log.loss[log.steps == 0][0]), display=False)
-    glue(f"helm_log_snr10_{method}", float(log.snr[log.snr_steps == 10][0]), display=False)
-    glue(f"helm_log_err1000_{method}", float(log.error[log.steps == 1000][0]), display=False)
+    glue(f"helm_log_loss0_{method}", report.value_at(log.steps, log.loss, 0), display=False)
+    glue(f"helm_log_snr10_{method}", report.value_at(log.snr_steps, log.snr, 10), display=False)
+    glue(f"helm_log_err1000_{method}", report.value_at(log.steps, log.error, 1000), display=False)
 tracking = "; ".join(
     report.log_tracking_text(logs[m], runs) for m, runs in by_method.items() if runs
 )
 glue("helm_paper_tracking", Markdown(tracking), display=False)
 glue("helm_paper_missing", Markdown(", ".join(not_committed) or "none"), display=False)
 glue("helm_track_factor", report.TRACK_FACTOR, display=False)
-at_1000 = [
-    float(r.history["error"][list(r.history["step"]).index(1000)])
-    for r in by_method["rba"].values()
-    if 1000 in r.history["step"]
-]
+
+
+def at_step(record, name, step):
+    """A run's logged ``name`` at ``step`` (None where it did not log that step)."""
+    return report.value_at(record.history["step"], record.history[name], step)
+
+
+at_1000 = [e for r in by_method["rba"].values() if (e := at_step(r, "error", 1000)) is not None]
 glue("helm_best_rba_1000", min(at_1000, default=float("nan")), display=False)
 vanilla_log = logs["vanilla"]
-at_0, at_1000 = (float(vanilla_log.loss[vanilla_log.steps == s][0]) for s in (0, 1000))
-glue("helm_log_loss_kept", at_1000 / at_0, display=False)
+glue(
+    "helm_log_loss_kept",
+    report.value_at(vanilla_log.steps, vanilla_log.loss, 1000)
+    / report.value_at(vanilla_log.steps, vanilla_log.loss, 0),
+    display=False,
+)
 kept = [
-    float(r.history["loss"][list(r.history["step"]).index(1000)] / r.history["loss"][0])
+    at_step(r, "loss", 1000) / at_step(r, "loss", 0)
     for r in by_method["vanilla"].values()
-    if 1000 in r.history["step"]
+    if at_step(r, "loss", 1000) is not None
 ]
 glue("helm_loss_kept", ", ".join(f"{k:.2f}" for k in kept) or "none reached step 1,000",
      display=False)  # fmt: skip
@@ -182,15 +189,63 @@ if by_method["vanilla"]:
 # {glue:text}`helm_best_rba_1000:.2f`. Vanilla training, the control, departs from the
 # authors' vanilla log as well. At step 1,000 their logged loss is
 # {glue:text}`helm_log_loss_kept:.4f` of its value at step 0; this book's vanilla runs
-# are at {glue:text}`helm_loss_kept` of theirs. Where that ratio is well below 1, this
-# book's network is already fitting the forcing that the authors' logged run has not
-# touched, and the difference lies in the setup both methods share, not only in RBA. Planned but not yet committed: {glue:md}`helm_paper_missing:myst`.
+# are at {glue:text}`helm_loss_kept` of theirs. A ratio well below 1 means that this
+# book's network is already fitting the forcing, which the authors' logged run has not
+# begun to do. A gap between one run and one log does not by itself place the difference
+# in the setup, though: the next section measures how soon two runs of one setup part.
+#
+# Planned but not yet committed: {glue:md}`helm_paper_missing:myst`.
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-authors", "caption": "The authors' logged Helmholtz RBA run (black) against this book's paper-scale RBA runs over the steps they reached: relative $L^2$ error (left) and whole-network batch SNR at 256 points per batch (right; faint: as logged, thick: arithmetic moving average over 60 logged points; dash-dotted: SNR = 1)."}}
 plots.plot_against_authors(logs["rba"], by_method["rba"])
 
 # %% tags=["remove-input"] mystnb={"figure": {"name": "fig-helmholtz-authors-vanilla", "caption": "The same for vanilla training: the authors' logged vanilla run (black) against this book's paper-scale vanilla runs."}}
 plots.plot_against_authors(logs["vanilla"], by_method["vanilla"])
+
+# %% [markdown]
+# ### How soon two runs of one setup part
+#
+# The last of the paper-scale runs repeats the first 300 steps of the vanilla run of seed
+# 2341 with the same initial network, points, loss and optimiser, but takes the
+# derivatives by nested autograd, uncompiled (as the authors' script does), instead of by
+# this book's compiled Taylor-mode jets. The two runs differ in floating-point rounding
+# alone.
+
+# %% tags=["remove-input"]
+vanilla_2341 = [r for r in by_method["vanilla"].values() if r.spec.seed == 2341]
+autograd = [r for r in vanilla_2341 if r.spec.derivatives == "autograd"]
+jets = sorted(
+    (r for r in vanilla_2341 if r.spec.derivatives == "taylor" and r.history["step"][-1] >= 300),
+    key=lambda r: r.spec.steps,
+)
+if autograd and jets:
+    pair = {"Taylor-mode jets, compiled": jets[0], "nested autograd, uncompiled": autograd[0]}
+    display(Markdown(report.parting_table(pair)))
+    parted = report.parting_step(jets[0], autograd[0])
+    glue("helm_parting", "never up to step 300" if parted is None else f"at step {parted:,}",
+         display=False)  # fmt: skip
+    for name in ("error", "loss"):
+        values = [at_step(r, name, 300) for r in pair.values()]
+        glue(f"helm_parting_{name}", " against ".join(f"{v:.4g}" for v in values),
+             display=False)  # fmt: skip
+    kept_300 = [at_step(r, "loss", 300) / at_step(r, "loss", 0) for r in pair.values()]
+    glue("helm_parting_kept", " and ".join(f"{k:.2f}" for k in kept_300), display=False)
+else:
+    for key in ("helm_parting", "helm_parting_error", "helm_parting_loss", "helm_parting_kept"):
+        glue(key, "not known yet (the autograd run is not committed)", display=False)
+glue("helm_parting_tolerance", report.PARTING_TOLERANCE, display=False)
+
+# %% [markdown]
+# Their errors first differ by more than a fraction
+# {glue:text}`helm_parting_tolerance:.2f` of the larger {glue:text}`helm_parting`. At step
+# 300 the errors are {glue:text}`helm_parting_error` (jets against autograd) and the losses
+# {glue:text}`helm_parting_loss`. Where the two part within the first few hundred steps,
+# the early trajectory at this scale amplifies rounding, and no run can be expected to
+# follow the authors' log step by step: only the spread over seeds compares with it, as in
+# the variant table above. By step 300 the two losses are at
+# {glue:text}`helm_parting_kept` of their values at step 0: where both are well below 1,
+# the rounding moves the curve without changing its course, and the flat loss of the
+# authors' vanilla log is not a rounding difference of this kind.
 
 # %% [markdown]
 # ## Comparison with the paper

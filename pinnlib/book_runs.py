@@ -77,7 +77,10 @@ def long_specs(problem: str, profile: str, seed: int | None = None) -> dict[str,
 #: 36 minutes each on one of two busy cores, ``scripts/paper_runs.py --probes``): lambda
 #: from zero with the min-max update over three seeds (at the start of the authors' logged
 #: RBA run the batch SNR is in the thousands, which only a near-zero PDE weight gives), the
-#: paper's |r|/max update from zero, and vanilla as the control of everything but RBA.
+#: paper's |r|/max update from zero, and vanilla as the control of everything but RBA. The
+#: last row repeats the first 300 steps of the vanilla probe with the derivatives taken by
+#: nested autograd, uncompiled (the authors' way): the same loss from the same initial
+#: network and points, rounded differently, to show how soon two such runs part.
 PAPER_SCALE_RUNS = (
     ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
     ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
@@ -94,6 +97,7 @@ PAPER_SCALE_RUNS = (
     ),
     ("helmholtz", "vanilla", (2341,), 1_000, {}),
     ("helmholtz", "rba", (2341,), 1_000, {"rba_init": "zero"}),
+    ("helmholtz", "vanilla", (2341,), 300, {"derivatives": "autograd", "compile": False}),
 )
 #: How many rows of :data:`PAPER_SCALE_RUNS` the GPU script trains.
 GPU_PLAN_ROWS = 6
@@ -106,6 +110,8 @@ def paper_scale_variant(spec: RunSpec) -> str:
         variant.append("min-max update")
     if spec.method == "rba" and spec.rba_init == "zero":
         variant.append("lambda from 0")
+    if spec.derivatives == "autograd":
+        variant.append("autograd derivatives, uncompiled")
     return spec.method + (f" ({', '.join(variant)})" if variant else "")
 
 
@@ -133,7 +139,9 @@ def paper_scale_row(row: int) -> list[RunSpec]:
         )
     problem, method, seed_list, steps, other = PAPER_SCALE_RUNS[row]
     return [
-        experiment(problem, "paper", method=method, seed=seed, steps=steps, compile=True, **other)
+        experiment(
+            problem, "paper", method=method, seed=seed, steps=steps, **{"compile": True, **other}
+        )
         for seed in seed_list
     ]
 

@@ -41,12 +41,16 @@ from pinnlib.evaluate import grid_fields
 from pinnlib.report.benchmarks import METHOD_LABELS, PAPER_ERRORS, PAPER_TRANSITIONS, TITLES
 from pinnlib.report.costs import training_costs
 from pinnlib.report.paper_scale import (
+    PARTING_TOLERANCE,
     TRACK_FACTOR,
     log_comparison_table,
     log_loss_table,
     log_snr_table,
     log_tracking_text,
+    parting_step,
+    parting_table,
     tracks_until,
+    value_at,
     variant_table,
 )
 from pinnlib.report.rq1 import (
@@ -157,8 +161,12 @@ __all__ = [
     "log_loss_table",
     "log_snr_table",
     "log_tracking_text",
+    "parting_step",
+    "parting_table",
     "tracks_until",
+    "value_at",
     "variant_table",
+    "PARTING_TOLERANCE",
     "TRACK_FACTOR",
     "convergence_table",
     "target_summary",

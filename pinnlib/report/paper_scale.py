@@ -27,6 +27,11 @@ TABLE_STEPS = (0, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 25
 #: The steps the SNR table shows: the first hundred steps, where the weights of an RBA
 #: run starting from zero are still small, then the table steps.
 SNR_STEPS = (10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10_000, 20_000)
+#: Two runs of one configuration have *parted* at the first common logged step where their
+#: errors differ by more than this fraction of the larger.
+PARTING_TOLERANCE = 0.01
+#: The steps the parting table shows (those both runs reached).
+PARTING_STEPS = (0, 10, 20, 30, 50, 70, 100, 150, 200, 300)
 
 
 def common_errors(log: AuthorsLog, record: RunRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,13 +59,11 @@ def log_comparison_table(
     run reached, and the step up to which each run tracks the log."""
     last = max((int(r.history["step"][-1]) for r in records.values()), default=0)
     shown = [s for s in steps if s <= last]
-    rows = [["authors' log", *(fmt(_at(log.steps, log.error, s)) for s in shown), "-"]]
+    rows = [["authors' log", *(fmt(value_at(log.steps, log.error, s)) for s in shown), "-"]]
     for label, record in records.items():
         until = tracks_until(log, record)
-        rows.append([
-            label, *(fmt(_at(record.history["step"], record.history["error"], s)) for s in shown),
-            "-" if until is None else f"{until:,}",
-        ])  # fmt: skip
+        errors = (value_at(record.history["step"], record.history["error"], s) for s in shown)
+        rows.append([label, *(fmt(e) for e in errors), "-" if until is None else f"{until:,}"])
     headers = ["run", *(f"step {s:,}" for s in shown), f"tracks the log (x{TRACK_FACTOR:g}) to"]
     return markdown_table(rows, headers)
 
@@ -99,9 +102,11 @@ def _series_table(
     """The log's values and each run's ``series[label]`` at the ``steps`` any run reached."""
     last = max((int(r.history["step"][-1]) for r in records.values()), default=0)
     shown = [s for s in steps if s <= last]
-    rows = [["authors' log", *(fmt(_at(log_steps, log_values, s)) for s in shown)]]
+    rows = [["authors' log", *(fmt(value_at(log_steps, log_values, s)) for s in shown)]]
     for label, record in records.items():
-        rows.append([label, *(fmt(_at(record.history["step"], series[label], s)) for s in shown)])
+        rows.append(
+            [label, *(fmt(value_at(record.history["step"], series[label], s)) for s in shown)]
+        )
     return markdown_table(rows, ["run", *(f"step {s:,}" for s in shown)])
 
 
@@ -125,9 +130,9 @@ def variant_table(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
         steps = log.steps
         for r in runs:
             steps = np.intersect1d(steps, r.history["step"])
-        errors = np.array([[_at(r.history["step"], r.history["error"], s) for s in steps]
+        errors = np.array([[value_at(r.history["step"], r.history["error"], s) for s in steps]
                            for r in runs])  # fmt: skip
-        theirs = np.array([_at(log.steps, log.error, s) for s in steps])
+        theirs = np.array([value_at(log.steps, log.error, s) for s in steps])
         inside = (errors.min(axis=0) <= theirs) & (theirs <= errors.max(axis=0))
         outside = ", ".join(f"{int(s):,}" for s in steps[~inside]) or "none"
         several = len(runs) >= 2  # one seed has no spread
@@ -142,9 +147,38 @@ def variant_table(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
     return markdown_table(rows, headers)
 
 
-def _at(steps: np.ndarray, values: np.ndarray, step: int) -> float | None:
+def value_at(steps: Sequence[int] | np.ndarray, values: Sequence[float] | np.ndarray,
+             step: int) -> float | None:  # fmt: skip
+    """``values`` at the logged ``step`` (None where ``steps`` does not hold it)."""
     hit = np.flatnonzero(np.asarray(steps) == step)
     return float(np.asarray(values)[hit[0]]) if len(hit) else None
+
+
+def parting_step(
+    first: RunRecord, second: RunRecord, tolerance: float = PARTING_TOLERANCE
+) -> int | None:
+    """The first step both runs logged at which their errors e1, e2 differ by more than
+    ``tolerance``: |e1 - e2| > tolerance * max(e1, e2) (None: they never do)."""
+    steps, mine, theirs = np.intersect1d(
+        first.history["step"], second.history["step"], assume_unique=True, return_indices=True
+    )
+    e1 = np.asarray(first.history["error"])[mine]
+    e2 = np.asarray(second.history["error"])[theirs]
+    apart = np.flatnonzero(~(np.abs(e1 - e2) <= tolerance * np.maximum(e1, e2)))
+    return int(steps[apart[0]]) if len(apart) else None
+
+
+def parting_table(records: Mapping[str, RunRecord], steps: Sequence[int] = PARTING_STEPS) -> str:
+    """Markdown table: the error and the loss of each run at the ``steps`` all reached,
+    with four significant digits (the runs compared start from the same network)."""
+    last = min((int(r.history["step"][-1]) for r in records.values()), default=0)
+    shown = [s for s in steps if s <= last]
+    rows = []
+    for label, record in records.items():
+        for name in ("error", "loss"):
+            values = [value_at(record.history["step"], record.history[name], s) for s in shown]
+            rows.append([label, name, *(f"{v:.4g}" if v is not None else "-" for v in values)])
+    return markdown_table(rows, ["run", "quantity", *(f"step {s:,}" for s in shown)])
 
 
 def log_tracking_text(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
@@ -166,12 +200,16 @@ def log_tracking_text(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
 
 
 __all__ = [
+    "PARTING_TOLERANCE",
     "TRACK_FACTOR",
     "common_errors",
     "log_comparison_table",
     "log_loss_table",
     "log_snr_table",
     "log_tracking_text",
+    "parting_step",
+    "parting_table",
     "tracks_until",
+    "value_at",
     "variant_table",
 ]
