@@ -159,9 +159,14 @@ class Network(nn.Module):
         """Xavier-normal weights; zero biases unless ``bias_init="torch"`` (PyTorch's default)."""
         for layer in self.modules():
             if isinstance(layer, nn.Linear):
-                nn.init.xavier_normal_(layer.weight)
-                if self.bias_init == "zero":
-                    nn.init.zeros_(layer.bias)
+                self.initialise_layer(layer)
+
+    def initialise_layer(self, layer: nn.Linear) -> nn.Linear:
+        """One layer's Xavier-normal weight and, with ``bias_init="zero"``, zero bias."""
+        nn.init.xavier_normal_(layer.weight)
+        if self.bias_init == "zero":
+            nn.init.zeros_(layer.bias)
+        return layer
 
     def embed(self, x: Tensor) -> Tensor:
         for e in self.embeddings:
@@ -196,6 +201,8 @@ class MLP(Network):
     ``depth`` hidden layers of ``width`` neurons; Xavier-normal weights
     (Glorot and Bengio 2010); biases zero (``bias_init="zero"``) or PyTorch's
     default uniform initialisation (``bias_init="torch"``, the paper authors' code).
+    ``init_order="layer"`` draws one layer after the other (build, then Xavier), as the
+    authors' scripts do; the default builds every layer first, then draws the weights.
     ``embedding``: input embeddings applied first, in order.
     """
 
@@ -207,11 +214,17 @@ class MLP(Network):
         depth: int = 6,
         bias_init: str = "zero",
         embedding: Sequence[Embedding] = (),
+        init_order: str | None = None,
     ) -> None:
         super().__init__(in_dim, out_dim, width, depth, bias_init, embedding)
-        sizes = [self.features] + [width] * depth + [out_dim]
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.initialise()
+        if init_order not in (None, "layer"):
+            raise ValueError(f"init_order must be None or 'layer', got {init_order!r}")
+        pairs = list(zip([self.features] + [width] * depth, [width] * depth + [out_dim]))
+        if init_order == "layer":
+            self.linears = nn.ModuleList(self.initialise_layer(nn.Linear(a, b)) for a, b in pairs)
+        else:
+            self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in pairs)
+            self.initialise()
 
     def hidden(self, x: Tensor) -> list[Tensor]:
         """Post-activation outputs of every hidden layer (for the compression diagnostics)."""

@@ -497,7 +497,7 @@ def checkpoint_problem(state: Any, spec: RunSpec) -> str | None:
     """
     if not isinstance(state, dict):
         return "it is not a training checkpoint"
-    if state.get("key") != spec.key or state.get("spec") != spec.to_dict():
+    if state.get("key") != spec.key or not spec.same_run(state.get("spec")):
         return f"it belongs to another run (key {state.get('key')!r}, this run's is {spec.key})"
     step = state.get("step")
     if not isinstance(step, int) or not 0 <= step <= spec.total_steps:

@@ -29,11 +29,16 @@ EMBEDDINGS = ("none", "periodic", "fourier")
 DERIVATIVES = ("taylor", "autograd")
 BIAS_INITS = ("zero", "torch")
 RBA_INITS = ("zero", "residual")
+#: The order in which the MLP's parameters are drawn from the seed: None builds every layer
+#: (PyTorch's default draws), then draws the Xavier weights of all; "layer" builds and
+#: Xavier-initialises one layer after the other, as the authors' scripts do. Same
+#: distribution, other numbers: only "layer" gives their network for their seed.
+INIT_ORDERS = (None, "layer")
 #: How RBA scales |r| before adding it to lambda: None is |r| / max|r| (the RBA paper);
 #: "minmax" is (|r| - min|r|) / (max|r| - min|r|) (the authors' Helmholtz script).
 RBA_NORMALISATIONS = (None, "minmax")
 #: Fields keyed only when set (not None): they came after records keyed without them.
-KEYED_WHEN_SET = ("snr_batch_points", "rba_normalisation")
+KEYED_WHEN_SET = ("snr_batch_points", "rba_normalisation", "init_order")
 #: The largest Adam or L-BFGS step size a spec takes: a step of 1e3 per parameter
 #: already throws a tanh network into saturation; a larger one is a typo.
 MAX_LR = 1e3
@@ -51,6 +56,7 @@ class RunSpec:
     ``embedding`` "none", "periodic" (the problem's periodic inputs, embedded exactly)
     or "fourier" (``fourier_features`` random features of scale ``fourier_scale``).
     A problem that needs a periodic embedding gets one whatever ``embedding`` says.
+    ``bias_init`` and ``init_order`` (:data:`INIT_ORDERS`) set how the network is drawn.
 
     Optimiser: ``steps`` Adam steps, then ``lbfgs_steps`` L-BFGS iterations
     (strong-Wolfe line search, step size ``lbfgs_lr``, ``lbfgs_history`` pairs),
@@ -99,6 +105,7 @@ class RunSpec:
     width: int = 128
     depth: int = 6
     bias_init: str = "zero"
+    init_order: str | None = None
     architecture: str = "mlp"
     embedding: str = "none"
     fourier_features: int = 128
@@ -182,6 +189,14 @@ class RunSpec:
                 f"unknown rba_init {self.rba_init!r}; choose from {RBA_INITS}",
             ),
             (
+                self.init_order in INIT_ORDERS,
+                f"unknown init_order {self.init_order!r}; choose from {INIT_ORDERS}",
+            ),
+            (
+                self.init_order is None or self.architecture == "mlp",
+                f"init_order {self.init_order!r} is for the mlp architecture only",
+            ),
+            (
                 self.rba_normalisation in RBA_NORMALISATIONS,
                 f"unknown rba_normalisation {self.rba_normalisation!r}; choose from "
                 f"{RBA_NORMALISATIONS}",
@@ -221,6 +236,14 @@ class RunSpec:
 
     def replace(self, **changes: Any) -> RunSpec:
         return RunSpec.from_dict({**self.to_dict(), **changes})
+
+    def same_run(self, stored: Any) -> bool:
+        """Whether a stored spec dict (a checkpoint's) is this spec: fields added since it
+        was written (:data:`KEYED_WHEN_SET`) take their defaults."""
+        try:
+            return isinstance(stored, dict) and RunSpec.from_dict(stored) == self
+        except (TypeError, ValueError):
+            return False
 
     @property
     def key(self) -> str:
@@ -350,5 +373,6 @@ _CANONICAL = {
     "monitors": canonical_monitors,
     "snr_batch_points": canonical_optional_int,
     "rba_normalisation": canonical_optional_str,
+    "init_order": canonical_optional_str,
     "compile": canonical_bool,
 }

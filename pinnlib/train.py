@@ -288,7 +288,7 @@ class Trainer(TrainerView):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state["spec"] != self.spec.to_dict():
+        if not self.spec.same_run(state["spec"]):
             raise ValueError("checkpoint belongs to a different run spec")
         self.step = state["step"]
         self.model.load_state_dict(state["model"])

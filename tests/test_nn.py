@@ -57,3 +57,24 @@ def test_xavier_normal_weights_and_zero_biases():
     w = model.linears[1].weight
     assert abs(w.std().item() - (2 / (256 + 256)) ** 0.5) < 0.005
     assert all(layer.bias.abs().max() == 0 for layer in model.linears)
+
+
+@pytest.mark.parametrize("bias_init", ["zero", "torch"])
+def test_layer_order_draws_each_layer_in_turn_like_the_authors_scripts(bias_init):
+    torch.manual_seed(7)
+    expected = []
+    for a, b in [(2, 16), (16, 16), (16, 1)]:  # build one layer, then its Xavier weight
+        layer = torch.nn.Linear(a, b)
+        torch.nn.init.xavier_normal_(layer.weight)
+        if bias_init == "zero":
+            torch.nn.init.zeros_(layer.bias)
+        expected.append(layer)
+    torch.manual_seed(7)
+    model = MLP(2, 1, width=16, depth=2, bias_init=bias_init, init_order="layer")
+    torch.manual_seed(7)
+    default = MLP(2, 1, width=16, depth=2, bias_init=bias_init)
+    for mine, theirs in zip(model.linears, expected):
+        assert torch.equal(mine.weight, theirs.weight) and torch.equal(mine.bias, theirs.bias)
+    assert not torch.equal(model.linears[1].weight, default.linears[1].weight)
+    with pytest.raises(ValueError, match="init_order"):
+        MLP(2, 1, init_order="random")

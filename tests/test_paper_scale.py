@@ -3,9 +3,11 @@ log" is measured, and the committed probe read without training."""
 
 import numpy as np
 import pytest
+import torch
 
 from pinnlib import book_runs, plotting, report
 from pinnlib.authors_logs import AuthorsLog, load_authors_log
+from pinnlib.build import build_model, build_problem
 from pinnlib.experiments import experiment
 from pinnlib.records import RunRecord, checkpoint_path, read_checkpoint_run
 from pinnlib.spec import RunSpec
@@ -179,3 +181,27 @@ def test_two_runs_part_at_the_first_step_their_errors_differ_by_the_tolerance():
 def test_a_value_is_read_at_a_logged_step_only():
     assert report.value_at([0, 10, 20], [5.0, 6.0, 7.0], 10) == 6.0
     assert report.value_at(np.array([0, 10]), np.array([5.0, 6.0]), 15) is None
+
+
+def test_the_authors_network_for_seed_2341_starts_at_their_logged_error():
+    log = load_authors_log("helmholtz", "vanilla")
+    errors = {}
+    for order in (None, "layer"):
+        spec = experiment("helmholtz", "paper", method="vanilla", seed=2341, init_order=order)
+        problem = build_problem(spec)
+        points, exact = problem.reference()  # the authors' 1001 x 1001 grid
+        with torch.no_grad():
+            u = build_model(spec, problem)(torch.as_tensor(points, dtype=torch.float32))
+        errors[order] = float(np.linalg.norm(u.numpy() - exact) / np.linalg.norm(exact))
+    assert errors["layer"] == pytest.approx(log.error[0], rel=1e-6)  # 1.06979409
+    assert abs(errors[None] / log.error[0] - 1) > 0.1  # the book's order: another network
+
+
+def test_init_order_is_checked_and_keyed_only_when_set():
+    spec = experiment("helmholtz", "ci")
+    assert spec.replace(init_order=None).key == spec.key
+    assert spec.replace(init_order="layer").key != spec.key
+    with pytest.raises(ValueError, match="unknown init_order 'random'"):
+        spec.replace(init_order="random")
+    with pytest.raises(ValueError, match="mlp architecture only"):
+        spec.replace(architecture="modified_mlp", init_order="layer")

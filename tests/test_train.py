@@ -209,3 +209,16 @@ def test_lbfgs_iterations_stop_once_torch_lbfgs_stops_moving(monkeypatch):
         trainer.train_step()
     assert len(calls) == 1 and trainer.lbfgs_stopped and trainer.step == 8
     assert all(torch.equal(a, b) for a, b in zip(weights, trainer.model.parameters()))
+
+
+def test_a_checkpoint_written_before_a_field_was_added_still_resumes():
+    trainer = Trainer(tiny("rba", steps=6))
+    trainer.run(progress=False, stop_at=3)
+    state = trainer.state_dict()
+    del state["spec"]["init_order"]  # as written before init_order existed
+    resumed = Trainer(tiny("rba", steps=6))
+    resumed.load_state_dict(state)
+    assert resumed.step == 3
+    state["spec"]["seed"] += 1
+    with pytest.raises(ValueError, match="different run spec"):
+        Trainer(tiny("rba", steps=6)).load_state_dict(state)

@@ -43,6 +43,7 @@ from pinnlib.report.costs import training_costs
 from pinnlib.report.paper_scale import (
     PARTING_TOLERANCE,
     TRACK_FACTOR,
+    initial_error_and_loss,
     log_comparison_table,
     log_loss_table,
     log_snr_table,
@@ -161,6 +162,7 @@ __all__ = [
     "log_loss_table",
     "log_snr_table",
     "log_tracking_text",
+    "initial_error_and_loss",
     "parting_step",
     "parting_table",
     "tracks_until",

@@ -19,6 +19,8 @@ from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
 from pinnlib.report.tables import CLEAR_FACTOR
 from pinnlib.report.text import fmt, markdown_table
+from pinnlib.spec import RunSpec
+from pinnlib.train import Trainer
 
 #: Errors within this factor of the authors' count as the same curve.
 TRACK_FACTOR = CLEAR_FACTOR
@@ -154,6 +156,14 @@ def value_at(steps: Sequence[int] | np.ndarray, values: Sequence[float] | np.nda
     return float(np.asarray(values)[hit[0]]) if len(hit) else None
 
 
+def initial_error_and_loss(spec: RunSpec) -> tuple[float, float]:
+    """The relative L2 error and the training loss of ``spec``'s network before its first
+    step (computed here, uncompiled: a forward pass, no training)."""
+    trainer = Trainer(spec.replace(compile=False))
+    loss, _ = trainer.loss_terms(update_weights=False)
+    return trainer.error(), loss.item()
+
+
 def parting_step(
     first: RunRecord, second: RunRecord, tolerance: float = PARTING_TOLERANCE
 ) -> int | None:
@@ -203,6 +213,7 @@ __all__ = [
     "PARTING_TOLERANCE",
     "TRACK_FACTOR",
     "common_errors",
+    "initial_error_and_loss",
     "log_comparison_table",
     "log_loss_table",
     "log_snr_table",
