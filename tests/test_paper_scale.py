@@ -205,3 +205,11 @@ def test_init_order_is_checked_and_keyed_only_when_set():
         spec.replace(init_order="random")
     with pytest.raises(ValueError, match="mlp architecture only"):
         spec.replace(architecture="modified_mlp", init_order="layer")
+
+
+def test_the_first_step_below_a_level_skips_the_plateau():
+    steps = np.array([0, 100, 200, 300, 400, 500])
+    errors = np.array([1.2, 0.999, 1.5, 3.0, 0.8, 0.5])
+    assert report.first_step_below(steps, errors) == 400  # the 0.999 at step 100 is before 300
+    assert report.first_step_below(steps, errors, after=0) == 100
+    assert report.first_step_below(steps, errors, level=0.1) is None

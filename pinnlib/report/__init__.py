@@ -43,6 +43,7 @@ from pinnlib.report.costs import training_costs
 from pinnlib.report.paper_scale import (
     PARTING_TOLERANCE,
     TRACK_FACTOR,
+    first_step_below,
     initial_error_and_loss,
     log_comparison_table,
     log_loss_table,
@@ -162,6 +163,7 @@ __all__ = [
     "log_loss_table",
     "log_snr_table",
     "log_tracking_text",
+    "first_step_below",
     "initial_error_and_loss",
     "parting_step",
     "parting_table",

@@ -156,6 +156,20 @@ def value_at(steps: Sequence[int] | np.ndarray, values: Sequence[float] | np.nda
     return float(np.asarray(values)[hit[0]]) if len(hit) else None
 
 
+def first_step_below(
+    steps: Sequence[int] | np.ndarray,
+    values: Sequence[float] | np.ndarray,
+    level: float = 1.0,
+    after: int = 300,
+) -> int | None:
+    """The first logged step from ``after`` on at which ``values`` is below ``level``
+    (None: never). With the defaults: when the error of a run that began on the plateau at
+    error 1 first falls below it."""
+    steps, values = np.asarray(steps), np.asarray(values)
+    hit = np.flatnonzero((steps >= after) & (values < level))
+    return int(steps[hit[0]]) if len(hit) else None
+
+
 def initial_error_and_loss(spec: RunSpec) -> tuple[float, float]:
     """The relative L2 error and the training loss of ``spec``'s network before its first
     step (computed here, uncompiled: a forward pass, no training)."""
@@ -213,6 +227,7 @@ __all__ = [
     "PARTING_TOLERANCE",
     "TRACK_FACTOR",
     "common_errors",
+    "first_step_below",
     "initial_error_and_loss",
     "log_comparison_table",
     "log_loss_table",
