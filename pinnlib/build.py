@@ -48,7 +48,7 @@ def build_model(spec: RunSpec, problem: Problem | None = None) -> Network:
         depth=spec.depth,
         bias_init=spec.bias_init,
         embedding=build_embeddings(spec, problem),
-        **({"init_order": spec.init_order} if spec.init_order else {}),
+        init_order=spec.init_order,
     )
     return model.to(getattr(torch, spec.dtype))
 

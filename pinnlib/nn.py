@@ -265,8 +265,11 @@ class ModifiedMLP(Network):
         depth: int = 6,
         bias_init: str = "zero",
         embedding: Sequence[Embedding] = (),
+        init_order: str | None = None,
     ) -> None:
         super().__init__(in_dim, out_dim, width, depth, bias_init, embedding)
+        if init_order is not None:
+            raise ValueError(f"init_order is for the MLP only, got {init_order!r}")
         self.encoder_u = nn.Linear(self.features, width)
         self.encoder_v = nn.Linear(self.features, width)
         self.first = nn.Linear(self.features, width)

@@ -38,10 +38,15 @@ PARTING_STEPS = (0, 10, 20, 30, 50, 70, 100, 150, 200, 300)
 
 def common_errors(log: AuthorsLog, record: RunRecord) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(steps, the authors' errors, the run's errors) at the steps both logged."""
-    steps, mine, theirs = np.intersect1d(
-        record.history["step"], log.steps, assume_unique=True, return_indices=True
-    )
-    return steps, log.error[theirs], np.asarray(record.history["error"])[mine]
+    return _aligned(log.steps, log.error, record.history["step"], record.history["error"])
+
+
+def _aligned(
+    steps_a: np.ndarray, values_a: np.ndarray, steps_b: np.ndarray, values_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(steps, values_a, values_b) at the steps both series logged."""
+    steps, ia, ib = np.intersect1d(steps_a, steps_b, assume_unique=True, return_indices=True)
+    return steps, np.asarray(values_a)[ia], np.asarray(values_b)[ib]
 
 
 def tracks_until(log: AuthorsLog, record: RunRecord, factor: float = TRACK_FACTOR) -> int | None:
@@ -183,11 +188,12 @@ def parting_step(
 ) -> int | None:
     """The first step both runs logged at which their errors e1, e2 differ by more than
     ``tolerance``: |e1 - e2| > tolerance * max(e1, e2) (None: they never do)."""
-    steps, mine, theirs = np.intersect1d(
-        first.history["step"], second.history["step"], assume_unique=True, return_indices=True
+    steps, e1, e2 = _aligned(
+        first.history["step"],
+        first.history["error"],
+        second.history["step"],
+        second.history["error"],
     )
-    e1 = np.asarray(first.history["error"])[mine]
-    e2 = np.asarray(second.history["error"])[theirs]
     apart = np.flatnonzero(~(np.abs(e1 - e2) <= tolerance * np.maximum(e1, e2)))
     return int(steps[apart[0]]) if len(apart) else None
 
