@@ -140,21 +140,23 @@ def at_step(record, name, step):
     return report.value_at(record.history["step"], record.history[name], step)
 
 
+def loss_kept(steps, losses, step):
+    """The loss at ``step`` as a fraction of the loss at step 0 (None if not logged)."""
+    at = report.value_at(steps, losses, step)
+    return None if at is None else at / report.value_at(steps, losses, 0)
+
+
+def runs_kept(records, step, sep=", "):
+    """Each run's :func:`loss_kept` at ``step``, for the runs that logged it, as text."""
+    kept = [loss_kept(r.history["step"], r.history["loss"], step) for r in records]
+    return sep.join(f"{k:.2f}" for k in kept if k is not None)
+
+
 at_1000 = [e for r in by_method["rba"].values() if (e := at_step(r, "error", 1000)) is not None]
 glue("helm_best_rba_1000", min(at_1000, default=float("nan")), display=False)
 vanilla_log = logs["vanilla"]
-glue(
-    "helm_log_loss_kept",
-    report.value_at(vanilla_log.steps, vanilla_log.loss, 1000)
-    / report.value_at(vanilla_log.steps, vanilla_log.loss, 0),
-    display=False,
-)
-kept = [
-    at_step(r, "loss", 1000) / at_step(r, "loss", 0)
-    for r in by_method["vanilla"].values()
-    if at_step(r, "loss", 1000) is not None
-]
-glue("helm_loss_kept", ", ".join(f"{k:.2f}" for k in kept) or "none reached step 1,000",
+glue("helm_log_loss_kept", loss_kept(vanilla_log.steps, vanilla_log.loss, 1000), display=False)
+glue("helm_loss_kept", runs_kept(by_method["vanilla"].values(), 1000) or "none reached step 1,000",
      display=False)  # fmt: skip
 falls = [
     f"{label}: "
@@ -177,17 +179,10 @@ for order in (None, "layer"):
     error0, loss0 = report.initial_error_and_loss(start)
     glue(f"helm_start_error_{order or 'book'}", error0, display=False)
     glue(f"helm_start_loss_{order or 'book'}", loss0, display=False)
-glue("helm_log_error0", report.value_at(logs["vanilla"].steps, logs["vanilla"].error, 0),
-     display=False)  # fmt: skip
-log_loss = dict(zip(logs["vanilla"].steps, logs["vanilla"].loss))
-glue("helm_log_kept_300", float(log_loss[300] / log_loss[0]), display=False)
-from_theirs = [
-    at_step(r, "loss", 300) / at_step(r, "loss", 0)
-    for r in by_method["vanilla"].values()
-    if r.spec.init_order == "layer" and at_step(r, "loss", 300) is not None
-]
-glue("helm_theirs_kept_300", ", ".join(f"{k:.2f}" for k in from_theirs) or "not committed yet",
-     display=False)  # fmt: skip
+glue("helm_log_error0", report.value_at(vanilla_log.steps, vanilla_log.error, 0), display=False)
+glue("helm_log_kept_300", loss_kept(vanilla_log.steps, vanilla_log.loss, 300), display=False)
+from_theirs = [r for r in by_method["vanilla"].values() if r.spec.init_order == "layer"]
+glue("helm_theirs_kept_300", runs_kept(from_theirs, 300) or "not committed yet", display=False)
 
 # %% [markdown]
 # The log's network is the one the authors' scripts draw for seed 2341. They build and
@@ -235,8 +230,8 @@ if by_method["vanilla"]:
 # {glue:text}`helm_best_rba_1000:.2f`. The log's RBA error first falls below 1 after its
 # plateau (from step 300 on) at step {glue:text}`helm_log_fall`; in the runs past step
 # 2,000 it does so at {glue:md}`helm_rba_falls:myst`. Whether an SNR jump comes with
-# the fall, the detector decides in {ref}`chapter-rq1`. Vanilla training, the control, departs from the
-# authors' vanilla log as well. At step 1,000 their logged loss is
+# the fall, the detector decides in {ref}`chapter-rq1`. Vanilla training, the control,
+# departs from the authors' vanilla log as well. At step 1,000 their logged loss is
 # {glue:text}`helm_log_loss_kept:.4f` of its value at step 0; this book's vanilla runs
 # are at {glue:text}`helm_loss_kept` of theirs. A ratio well below 1 means that this
 # book's network is already fitting the forcing, which the authors' logged run has not
@@ -261,12 +256,21 @@ plots.plot_against_authors(logs["vanilla"], by_method["vanilla"])
 # alone.
 
 # %% tags=["remove-input"]
-vanilla_2341 = [r for r in by_method["vanilla"].values() if r.spec.seed == 2341]
-autograd = [r for r in vanilla_2341 if r.spec.derivatives == "autograd"]
+autograd = [r for r in by_method["vanilla"].values() if r.spec.derivatives == "autograd"]
+
+
+def same_setup(record, other):
+    """Whether ``record`` is ``other``'s run up to its derivatives, compile and length."""
+    return record.spec.replace(derivatives="autograd", compile=False, steps=other.spec.steps) == (
+        other.spec
+    )
+
+
 jets = sorted(
-    (r for r in vanilla_2341 if r.spec.derivatives == "taylor" and r.history["step"][-1] >= 300),
+    (r for r in by_method["vanilla"].values() if autograd and r.spec.derivatives == "taylor"
+     and same_setup(r, autograd[0]) and r.history["step"][-1] >= 300),
     key=lambda r: r.spec.steps,
-)
+)  # fmt: skip
 if autograd and jets:
     pair = {"Taylor-mode jets, compiled": jets[0], "nested autograd, uncompiled": autograd[0]}
     display(Markdown(report.parting_table(pair)))
@@ -277,8 +281,7 @@ if autograd and jets:
         values = [at_step(r, name, 300) for r in pair.values()]
         glue(f"helm_parting_{name}", " against ".join(f"{v:.4g}" for v in values),
              display=False)  # fmt: skip
-    kept_300 = [at_step(r, "loss", 300) / at_step(r, "loss", 0) for r in pair.values()]
-    glue("helm_parting_kept", " and ".join(f"{k:.2f}" for k in kept_300), display=False)
+    glue("helm_parting_kept", runs_kept(pair.values(), 300, sep=" and "), display=False)
 else:
     for key in ("helm_parting", "helm_parting_error", "helm_parting_loss", "helm_parting_kept"):
         glue(key, "not known yet (the autograd run is not committed)", display=False)
