@@ -99,6 +99,6 @@ plots.plot_residual_maps(records)
 chapter.paper_comparison()
 
 # %% [markdown]
-# {ref}`chapter-rq1` also trains this benchmark for longer (first seed, both methods)
+# {ref}`chapter-rq1` also trains this benchmark for longer (every seed, both methods)
 # and reports where its error falls most steeply and how the SNR and the residual
 # homogeneity change around that fall.

@@ -2,7 +2,7 @@
 
 The chapters acquire their runs through :func:`benchmark_runs` and :func:`long_runs`
 (each run loaded from the cache or trained), which take their specs from
-:func:`benchmark_specs` and :func:`long_specs`. :data:`CHAPTER_RUNS` composes the
+:func:`benchmark_specs` and :func:`long_seed_specs`. :data:`CHAPTER_RUNS` composes the
 same two functions per chapter, so the sweep (``python -m pinnlib sweep``) trains
 exactly the records the chapters then read; ``tests/test_sweep.py`` executes each
 chapter's acquisition cells with training switched off after a sweep to check it.
@@ -27,8 +27,9 @@ from pinnlib.spec import METHODS, RunSpec
 #: The benchmarks in book order: those of :data:`~pinnlib.experiments.EXPERIMENTS`.
 BENCHMARKS = tuple(EXPERIMENTS)
 
-#: The benchmarks RQ1 also trains for longer (first seed, both methods); their
-#: settings per profile are :attr:`~pinnlib.experiments.Profile.long_runs`.
+#: The benchmarks RQ1 and RQ3 also train for longer (every seed, both methods), for the
+#: transition statistics over seeds; their settings per profile are
+#: :attr:`~pinnlib.experiments.Profile.long_runs`.
 LONG_BENCHMARKS = ("burgers", "allen_cahn")
 
 
@@ -59,6 +60,18 @@ def long_specs(problem: str, profile: str, seed: int | None = None) -> dict[str,
     seed = seeds(profile)[0] if seed is None else seed
     settings = longer.get(problem, {})
     return {m: experiment(problem, profile, method=m, seed=seed, **settings) for m in METHODS}
+
+
+def long_seed_specs(
+    problem: str, profile: str, seed_list: Sequence[int] | None = None
+) -> dict[tuple[str, int], RunSpec]:
+    """{(method, seed): spec} of the longer runs of ``problem`` (:func:`long_specs`) for
+    every seed (default: the profile's)."""
+    return {
+        (method, seed): spec
+        for seed in seed_list or seeds(profile)
+        for method, spec in long_specs(problem, profile, seed).items()
+    }
 
 
 # -- paper-scale runs: shown, never trained by the book --------------------------------------
@@ -203,9 +216,8 @@ def _every_benchmark(profile: str, seed_list: Sequence[int] | None = None) -> li
 def _every_benchmark_and_longer(
     profile: str, seed_list: Sequence[int] | None = None
 ) -> list[RunSpec]:
-    """Every benchmark, plus the longer runs of the first seed (RQ1, RQ3)."""
-    first = seed_list[0] if seed_list else None
-    longer = [s for p in LONG_BENCHMARKS for s in long_specs(p, profile, first).values()]
+    """Every benchmark, plus the longer runs of every seed (RQ1, RQ3)."""
+    longer = [s for p in LONG_BENCHMARKS for s in long_seed_specs(p, profile, seed_list).values()]
     return _every_benchmark(profile, seed_list) + longer
 
 
@@ -278,9 +290,14 @@ def benchmark_runs(
 
 
 def long_runs(
-    problem: str, profile: str, seed: int | None = None, device: str = "cpu", progress: bool = True
-) -> dict[str, RunRecord]:
-    """{method: record} of the longer run of ``problem`` (first seed); at ``paper``,
-    where the runs are already the paper's length, the profile's own runs."""
-    specs = long_specs(problem, profile, seed)
-    return {m: run(spec, device=device, progress=progress) for m, spec in specs.items()}
+    problem: str,
+    profile: str,
+    seed_list: Sequence[int] | None = None,
+    device: str = "cpu",
+    progress: bool = True,
+) -> dict[tuple[str, int], RunRecord]:
+    """{(method, seed): record} of the longer runs of ``problem`` for every seed
+    (:func:`long_seed_specs`); at ``paper``, where the runs are already the paper's
+    length, the profile's own runs."""
+    specs = long_seed_specs(problem, profile, seed_list)
+    return {k: run(spec, device=device, progress=progress) for k, spec in specs.items()}

@@ -284,16 +284,16 @@ def test_long_runs_name_the_benchmarks_they_have():
     assert set(PROFILES["cpu"].long_runs) == set(report.LONG_BENCHMARKS)
 
 
-def test_sooner_falls_compares_where_the_steepest_falls_start():
-    long = {
-        "burgers": {"vanilla": fake_record(jump=30_000), "rba": fake_record("rba", jump=20_000)},
-        "allen_cahn": {"vanilla": fake_record(jump=20_000), "rba": fake_record("rba", jump=35_000)},
+def test_long_runs_are_trained_at_every_seed_of_the_profile():
+    specs = report.long_seed_specs("burgers", "cpu")
+    assert sorted({s for _, s in specs}) == list(report.seeds("cpu"))
+    assert {m for m, _ in specs} == set(report.METHODS)
+    assert specs["rba", 2342] == report.long_specs("burgers", "cpu", 2342)["rba"]
+    assert set(report.long_seed_specs("allen_cahn", "ci", [5, 6])) == {
+        (m, s) for m in report.METHODS for s in (5, 6)
     }
-    falls = report.sooner_falls(long)
-    assert falls["pairs"] == 2 and falls["sooner"] == 1
-    assert falls["text"].startswith("Burgers: step 30,000 without RBA, 20,000 with it")
-    short = report.sooner_falls({"burgers": long["burgers"]}, span=60_000)
-    assert short["pairs"] == 0 and "too short" in short["text"]
+    with pytest.raises(ValueError, match="no longer run of 'cavity'"):
+        report.long_seed_specs("cavity", "cpu")
 
 
 def test_thresholds_are_named_where_their_verdicts_are():
@@ -354,6 +354,11 @@ def test_transition_statistics_over_seeds_find_rba_sooner():
     assert "sooner on 1 of the 1" in counts["verdict"]
     assert "Burgers" in report.transition_table(found)
     assert "-15," in report.shift_table(found)
+    assert report.jump_counts_text(found) == (
+        "the detector finds a jump into total diffusion in 5 of 5 vanilla runs (step "
+        f"{v.steps.median:,.0f} [{v.steps.low:,.0f}, {v.steps.high:,.0f}]) and 5 of 5 RBA "
+        f"runs (step {b.steps.median:,.0f} [{b.steps.low:,.0f}, {b.steps.high:,.0f}]) of Burgers."
+    )
 
 
 def test_transition_statistics_count_missing_jumps_without_imputing():
@@ -361,6 +366,7 @@ def test_transition_statistics_count_missing_jumps_without_imputing():
     runs |= {("rba", s): fake_record("rba", seed=s, jump=8000 + 500 * s) for s in range(4)}
     found = report.transitions({"burgers": runs})
     assert found["burgers", "vanilla"].n_jumped == 0
+    assert "in 0 of 4 vanilla runs and 4 of 4 RBA runs (step" in report.jump_counts_text(found)
     assert report.rba_shifts(found)["burgers"] is None
     # RBA jumps in all seeds, vanilla in none: vanilla's jump lies beyond the budget
     assert report.sooner_counts(found)["outcome"] == {"burgers": "sooner"}

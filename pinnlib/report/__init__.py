@@ -33,6 +33,7 @@ from pinnlib.book_runs import (
     benchmark_runs,
     benchmark_specs,
     long_runs,
+    long_seed_specs,
     long_specs,
     paper_scale_records,
     seeds,
@@ -75,7 +76,7 @@ from pinnlib.report.rq2 import (
     homogeneity_table,
     homogeneity_verdict,
 )
-from pinnlib.report.rq3 import rba_counts, rba_table, sooner_falls
+from pinnlib.report.rq3 import rba_counts, rba_table
 from pinnlib.report.rq4 import (
     CEILING_MARGIN,
     ENTROPY_RESOLUTION,
@@ -113,6 +114,7 @@ from pinnlib.report.tables import (
 )
 from pinnlib.report.text import fmt, markdown_table
 from pinnlib.report.transitions import (
+    jump_counts_text,
     rba_shifts,
     shift_table,
     sooner_counts,
@@ -122,6 +124,7 @@ from pinnlib.report.transitions import (
 from pinnlib.report.verdicts import MAJORITY, MOST_RUNS
 
 __all__ = [
+    "jump_counts_text",
     "rba_shifts",
     "shift_table",
     "sooner_counts",
@@ -194,6 +197,7 @@ __all__ = [
     "homogeneity_verdict",
     "jump_steps",
     "long_runs",
+    "long_seed_specs",
     "long_specs",
     "markdown_table",
     "paper_comparison",
@@ -204,7 +208,6 @@ __all__ = [
     "rba_counts",
     "rba_table",
     "seeds",
-    "sooner_falls",
     "steepest_fall",
     "training_costs",
     "wins",

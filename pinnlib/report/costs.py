@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pinnlib.book_runs import BENCHMARKS, benchmark_specs, long_specs, seeds
+from pinnlib.book_runs import BENCHMARKS, benchmark_specs, long_seed_specs, seeds
 from pinnlib.experiments import PROFILES, check_profile, record_path
 from pinnlib.records import CorruptRecord, read_record
 from pinnlib.report.benchmarks import TITLES
@@ -14,7 +14,7 @@ from pinnlib.report.benchmarks import TITLES
 def training_costs(profile: str, seed_list: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """What training every run of ``profile`` cost, read from the cached records (no training).
 
-    One row per benchmark, method and seed, then one per longer run of RQ1 (first seed);
+    One row per benchmark, method and seed, then one per longer run of RQ1 and RQ3;
     ``seconds`` is None for a run not in the cache.
     """
     seed_list = tuple(seed_list or seeds(profile))
@@ -24,9 +24,9 @@ def training_costs(profile: str, seed_list: Sequence[int] | None = None) -> list
         for (method, seed), spec in benchmark_specs(problem, profile, seed_list).items()
     ]
     runs += [
-        (f"{TITLES[problem]} (longer, RQ1)", method, seed_list[0], spec)
+        (f"{TITLES[problem]} (longer, RQ1)", method, seed, spec)
         for problem in PROFILES[check_profile(profile)].long_runs
-        for method, spec in long_specs(problem, profile, seed_list[0]).items()
+        for (method, seed), spec in long_seed_specs(problem, profile, seed_list).items()
     ]
     rows = []
     for label, method, seed, spec in runs:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pinnlib.records import RunRecord
 from pinnlib.report.benchmarks import TITLES
 from pinnlib.report.stats import (
-    FALL_SPAN,
     AllRuns,
     error_summary,
     final_mean,
     jump_steps,
     pairs,
-    steepest_fall,
     wins,
 )
 from pinnlib.report.text import fmt, jumps_text, markdown_table
@@ -42,14 +39,15 @@ def rba_table(all_runs: AllRuns) -> str:
     return markdown_table(rows, headers)
 
 
-def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
+def rba_counts(all_runs: AllRuns, longer: AllRuns | None = None) -> dict[str, Any]:
     """Counts behind the RQ3 finding and a verdict sentence.
 
     Each part of the claim holds when it holds on more than
     :data:`~pinnlib.report.verdicts.MAJORITY` of the benchmarks (a lower geometric-mean
     error) or of the seeds trained both ways (more uniform final residuals), or of the
     benchmarks where some run jumps (an earlier jump, tested over the seeds by
-    :func:`~pinnlib.report.transitions.sooner_counts`). **Support** when every tested
+    :func:`~pinnlib.report.transitions.sooner_counts`, in ``all_runs`` and in the
+    ``longer`` runs, each benchmark of each counting once). **Support** when every tested
     part holds, **in part** when some do, else **do not support**.
     """
     means = {p: error_summary(runs) for p, runs in all_runs.items()}
@@ -68,13 +66,15 @@ def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
         "a lower error": len(better) > MAJORITY * n_b,
         "more uniform residuals": uniform > MAJORITY * n_p,
     }
-    jumps = sooner_counts(transitions(all_runs))
-    if jumps["tested"]:
-        # tested per benchmark over seeds (pinnlib.report.transitions), not per pair
-        parts["an earlier jump into total diffusion"] = jumps["sooner"] > MAJORITY * jumps["tested"]
+    # tested per benchmark over seeds (pinnlib.report.transitions), not per pair
+    jumps = [sooner_counts(transitions(r)) for r in (all_runs, longer or {})]
+    tested = sum(j["tested"] for j in jumps)
+    if tested:
+        sooner_shown = sum(j["sooner"] for j in jumps)
+        parts["an earlier jump into total diffusion"] = sooner_shown > MAJORITY * tested
     held = [k for k, ok in parts.items() if ok]
     failed = [k for k, ok in parts.items() if not ok]
-    untested = "" if jumps["tested"] else (
+    untested = "" if tested else (
         " Whether RBA reaches total diffusion sooner cannot be tested here: no run of either "
         "method jumps."
     )  # fmt: skip
@@ -94,22 +94,3 @@ def rba_counts(all_runs: AllRuns) -> dict[str, Any]:
     return {"benchmarks": n_b, "better": len(better),
             "better_names": ", ".join(TITLES[p] for p in better) or "none",
             "pairs": n_p, "sooner": sooner, "uniform": uniform, "verdict": verdict}  # fmt: skip
-
-
-def sooner_falls(long: dict[str, dict[str, RunRecord]], span: int = FALL_SPAN) -> dict[str, Any]:
-    """In how many longer-run pairs ({benchmark: {method: record}}) RBA's steepest fall of
-    the error (:func:`~pinnlib.report.stats.steepest_fall`) starts before vanilla's;
-    "text" names the steps."""
-    clauses, sooner, n_pairs = [], 0, 0
-    for problem, records in long.items():
-        falls = {m: steepest_fall(r, span) for m, r in records.items()}
-        if falls.get("vanilla") is None or falls.get("rba") is None:
-            clauses.append(f"{TITLES[problem]}: the runs are too short")
-            continue
-        n_pairs += 1
-        sooner += int(falls["rba"].start < falls["vanilla"].start)
-        clauses.append(
-            f"{TITLES[problem]}: step {falls['vanilla'].start:,} without RBA, "
-            f"{falls['rba'].start:,} with it"
-        )
-    return {"text": "; ".join(clauses) or "no longer runs", "sooner": sooner, "pairs": n_pairs}

@@ -84,6 +84,20 @@ def transition_table(found: dict[tuple[str, str], Transitions]) -> str:
     return markdown_table(rows, headers)
 
 
+def jump_counts_text(found: dict[tuple[str, str], Transitions]) -> str:
+    """A sentence: per benchmark, in how many seeds of each method the detector finds a
+    jump into total diffusion, with the median step [range] where it does."""
+    clauses = []
+    for problem in dict.fromkeys(p for p, _ in found):
+        parts = []
+        for method in METHODS:
+            t = found[problem, method]
+            steps = f" (step {_steps_text(t.steps)})" if t.n_jumped else ""
+            parts.append(f"{t.n_jumped} of {t.n_seeds} {METHOD_LABELS[method]} runs{steps}")
+        clauses.append(f"{' and '.join(parts)} of {TITLES[problem]}")
+    return "the detector finds a jump into total diffusion in " + "; in ".join(clauses) + "."
+
+
 def rba_shifts(found: dict[tuple[str, str], Transitions]) -> dict[str, Shift | None]:
     """{benchmark: RBA's jump step minus vanilla's} over the seeds where each jumped
     (None where either method jumped in fewer than two seeds)."""
