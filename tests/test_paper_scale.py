@@ -207,3 +207,22 @@ def test_the_first_step_below_a_level_skips_the_plateau():
     assert report.first_step_below(steps, errors) == 400  # the 0.999 at step 100 is before 300
     assert report.first_step_below(steps, errors, after=0) == 100
     assert report.first_step_below(steps, errors, level=0.1) is None
+
+
+def test_the_rba_table_sets_each_run_beside_the_log_of_its_method():
+    rba_log = log_with(np.linspace(1.0, 0.1, 31))
+    vanilla_log = log_with(np.full(31, 2.0))
+    steps = np.arange(0, 1501, 100)
+    record = record_with(steps, np.linspace(1.0, 0.4, len(steps)))
+    record.history["homogeneity_residual"] = np.full(len(steps), 0.25)
+    vanilla = RunRecord(None, RunSpec(problem="helmholtz", method="vanilla", seed=1, steps=500),
+                        {**record.history}, {}, {"train_seconds": 1.0})  # fmt: skip
+    table = report.rba_at_scale_table(
+        {"mine": record, "plain": vanilla}, {"rba": rba_log, "vanilla": vanilla_log}
+    )
+    mine = next(line for line in table.splitlines() if line.startswith("| mine"))
+    at_1000 = f"{np.linspace(1.0, 0.4, len(steps))[10]:.2e} ({rba_log.error[10]:.2e})"
+    assert at_1000 in mine and "| 1,500 " in mine and "4.00e-01 (5.50e-01)" in mine
+    assert "0.250" in mine
+    plain = next(line for line in table.splitlines() if line.startswith("| plain"))
+    assert "(2.00e+00)" in plain and "(7.30e-01)" not in plain

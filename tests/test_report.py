@@ -414,3 +414,16 @@ def test_sooner_says_it_cannot_be_tested_when_no_run_jumps():
         counts["verdict"].startswith("No run of either method")
         and "cannot be tested" in counts["verdict"]
     )
+
+
+def test_labelled_compression_changes_keep_the_labels_given():
+    records = {"first": fake_record(jump=20_000), "never": fake_record("rba", jump=None)}
+    across = report.labelled_compression_changes(records)
+    assert list(across) == ["first"]
+    assert across["first"]["entropy"].mean() < 0 and across["first"]["benchmark"] == "Burgers"
+    assert set(report.labelled_compression_changes(records, across="training")) == set(records)
+    by_seed = report.compression_changes({"burgers": {("vanilla", 3): records["first"]}})
+    assert list(by_seed) == ["Burgers, vanilla, seed 3"]
+    assert by_seed["Burgers, vanilla, seed 3"]["entropy"] == pytest.approx(
+        across["first"]["entropy"]
+    )

@@ -52,6 +52,7 @@ from pinnlib.report.paper_scale import (
     log_tracking_text,
     parting_step,
     parting_table,
+    rba_at_scale_table,
     tracks_until,
     value_at,
     variant_table,
@@ -84,6 +85,7 @@ from pinnlib.report.rq4 import (
     compression_changes,
     compression_counts,
     compression_table,
+    labelled_compression_changes,
 )
 from pinnlib.report.stats import (
     COMPRESSION_KEYS,
@@ -179,6 +181,8 @@ __all__ = [
     "target_summary",
     "compression_change",
     "compression_changes",
+    "labelled_compression_changes",
+    "rba_at_scale_table",
     "compression_counts",
     "compression_table",
     "describe_fall",

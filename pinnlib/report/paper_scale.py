@@ -17,6 +17,7 @@ from pinnlib.book_runs import paper_scale_variant
 from pinnlib.diagnostics.phases import history_points_per_batch
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
+from pinnlib.report.stats import final_mean
 from pinnlib.report.tables import CLEAR_FACTOR
 from pinnlib.report.text import fmt, markdown_table
 from pinnlib.spec import RunSpec
@@ -245,3 +246,33 @@ __all__ = [
     "value_at",
     "variant_table",
 ]
+
+
+def _beside_log(value: float | None, logged: float | None) -> str:
+    return f"{fmt(value)} ({fmt(logged)})"
+
+
+def rba_at_scale_table(
+    records: Mapping[str, RunRecord], logs: Mapping[str, AuthorsLog], step: int = 1000
+) -> str:
+    """Markdown: per paper-scale run ({label: record}), its relative L2 error at ``step``
+    and at its last logged step, each beside the authors' logged run of the same method
+    at that step (in brackets), its final residual homogeneity phi_r and its detected
+    jump into total diffusion."""
+    rows = []
+    for label, r in records.items():
+        log = logs[r.spec.method]
+        steps, error = r.history["step"], r.history["error"]
+        last = int(steps[-1])
+        jump = r.phases.total_diffusion
+        rows.append([
+            label,
+            _beside_log(value_at(steps, error, step), value_at(log.steps, log.error, step)),
+            f"{last:,}",
+            _beside_log(float(error[-1]), value_at(log.steps, log.error, last)),
+            f"{final_mean(r, 'homogeneity_residual'):.3f}",
+            "-" if jump is None else f"{jump:,}",
+        ])  # fmt: skip
+    headers = ["run", f"error at step {step:,} (authors' log)", "last step",
+               "error there (authors' log)", "final phi_r", "detected jump"]  # fmt: skip
+    return markdown_table(rows, headers)

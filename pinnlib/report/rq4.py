@@ -4,11 +4,13 @@ across the jump into total diffusion, deeper layers least? Counts and verdict ru
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
+from pinnlib.records import RunRecord
 from pinnlib.report.benchmarks import METHOD_LABELS, TITLES
 from pinnlib.report.stats import AllRuns, compression_change
 from pinnlib.report.text import markdown_table, per_layer
@@ -28,8 +30,21 @@ CEILING_MARGIN = 0.1
 def compression_changes(
     all_runs: AllRuns, across: str = "jump"
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Per run: the change per layer of each compression measure, and the binned entropy's
-    level against its ceiling log2 N (N collocation points).
+    """Per run of ``all_runs`` ({benchmark: {(method, seed): record}}), labelled
+    "benchmark, method, seed N": :func:`labelled_compression_changes`."""
+    labelled = {
+        f"{TITLES[problem]}, {METHOD_LABELS[method]}, seed {seed}": r
+        for problem, runs in all_runs.items()
+        for (method, seed), r in sorted(runs.items())
+    }
+    return labelled_compression_changes(labelled, across)
+
+
+def labelled_compression_changes(
+    records: Mapping[str, RunRecord], across: str = "jump"
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per run ({label: record}): the change per layer of each compression measure, and
+    the binned entropy's level against its ceiling log2 N (N collocation points).
 
     ``across="jump"``: across the detected SNR jump, for runs that have one;
     ``across="training"``: from just after the fitting phase
@@ -38,26 +53,24 @@ def compression_changes(
     if across not in ("jump", "training"):
         raise ValueError(f"across must be 'jump' or 'training', got {across!r}")
     out = {}
-    for problem, runs in all_runs.items():
-        for (method, seed), r in sorted(runs.items()):
-            jump = r.phases.total_diffusion
-            if across == "jump" and jump is None:
-                continue
-            c = compression_change(r, jump if across == "jump" else None)
-            if c is None:
-                continue
-            n_points = r.spec.problem_args.get("n_collocation", math.nan)
-            label = f"{TITLES[problem]}, {METHOD_LABELS[method]}, seed {seed}"
-            out[label] = {
-                "method": method,
-                "benchmark": TITLES[problem],
-                "entropy_after": c["compression_entropy_after"],
-                "entropy_ceiling": math.log2(n_points),
-                **{
-                    name: c[f"compression_{name}_after"] - c[f"compression_{name}_before"]
-                    for name in ("entropy", "entropy_kde", "saturation", "saturation_tanh")
-                },
-            }
+    for label, r in records.items():
+        jump = r.phases.total_diffusion
+        if across == "jump" and jump is None:
+            continue
+        c = compression_change(r, jump if across == "jump" else None)
+        if c is None:
+            continue
+        n_points = r.spec.problem_args.get("n_collocation", math.nan)
+        out[label] = {
+            "method": r.spec.method,
+            "benchmark": TITLES[r.spec.problem],
+            "entropy_after": c["compression_entropy_after"],
+            "entropy_ceiling": math.log2(n_points),
+            **{
+                name: c[f"compression_{name}_after"] - c[f"compression_{name}_before"]
+                for name in ("entropy", "entropy_kde", "saturation", "saturation_tanh")
+            },
+        }
     return out
 
 
