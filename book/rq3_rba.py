@@ -159,8 +159,10 @@ for m, log in paper_logs.items():
 # {glue:md}`rq3_paper_rba_1000:myst` and its vanilla runs at
 # {glue:md}`rq3_paper_vanilla_1000:myst`; the authors' logs at
 # {glue:text}`rq3_log_rba_1000:.2f` (RBA) and {glue:text}`rq3_log_vanilla_1000:.2f`
-# (vanilla). Over 1,000 steps this compares how soon each method leaves the starting
-# error, not where it ends: the authors' comparison is at 300,000 steps.
+# (vanilla). A longer run and the 1,000-step probe of the same variant and seed share
+# their first 1,000 steps, so such a pair lists one error twice. Over 1,000 steps this
+# compares how soon each method leaves the starting error, not where it ends: the
+# authors' comparison is at 300,000 steps.
 
 # %% tags=["remove-input"]
 counts = report.rba_counts(runs, long_all)
