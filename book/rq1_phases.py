@@ -47,7 +47,7 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.chapter import all_benchmark_runs
+from pinnlib.chapter import all_benchmark_runs, all_long_runs
 
 # %%
 runs = all_benchmark_runs(profile, seeds, device)
@@ -111,7 +111,7 @@ Markdown(report.transition_table(report.transitions(runs)))
 # the runs above are already the paper's length, and this section shows them again.
 
 # %%
-long_all = {p: report.long_runs(p, profile, seeds, device=device) for p in report.LONG_BENCHMARKS}
+long_all = all_long_runs(profile, seeds, device)
 long = {p: report.first_seed(r) for p, r in long_all.items()}
 
 # %% tags=["remove-input"]

@@ -34,7 +34,7 @@ from myst_nb import glue
 import pinnlib.plotting as plots
 from pinnlib import report
 from pinnlib.authors_logs import load_authors_log
-from pinnlib.chapter import all_benchmark_runs
+from pinnlib.chapter import all_benchmark_runs, all_long_runs
 from pinnlib.seed_stats import smallest_p_value
 
 # %%
@@ -112,7 +112,7 @@ plots.plot_residual_maps(report.first_seed(runs["cavity"]))
 # their jump steps.
 
 # %%
-long_all = {p: report.long_runs(p, profile, seeds, device=device) for p in report.LONG_BENCHMARKS}
+long_all = all_long_runs(profile, seeds, device)
 
 # %% tags=["nbval-check-output"]
 long_found = report.transitions(long_all)

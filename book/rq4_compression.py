@@ -38,7 +38,7 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.chapter import all_benchmark_runs
+from pinnlib.chapter import all_benchmark_runs, all_long_runs
 
 # %%
 runs = all_benchmark_runs(profile, seeds, device)
@@ -80,7 +80,7 @@ plots.plot_compression_change(changes)
 # the detected jump, for every longer run that has one:
 
 # %%
-long_all = {p: report.long_runs(p, profile, seeds, device=device) for p in report.LONG_BENCHMARKS}
+long_all = all_long_runs(profile, seeds, device)
 
 # %% tags=["nbval-check-output"]
 long_changes = report.compression_changes(long_all)

@@ -276,6 +276,13 @@ def book_specs(
 # -- acquiring the runs --------------------------------------------------------------------
 
 
+def _acquire(
+    specs: dict[tuple[str, int], RunSpec], device: str, progress: bool
+) -> dict[tuple[str, int], RunRecord]:
+    """{(method, seed): record} for {(method, seed): spec}, each from the cache or trained."""
+    return {k: run(spec, device=device, progress=progress) for k, spec in specs.items()}
+
+
 def benchmark_runs(
     problem: str,
     profile: str,
@@ -285,8 +292,7 @@ def benchmark_runs(
 ) -> dict[tuple[str, int], RunRecord]:
     """Vanilla and RBA records of ``problem`` for every seed: {(method, seed): record},
     each loaded from the cache or trained (:func:`pinnlib.experiments.run`)."""
-    specs = benchmark_specs(problem, profile, seed_list)
-    return {k: run(spec, device=device, progress=progress) for k, spec in specs.items()}
+    return _acquire(benchmark_specs(problem, profile, seed_list), device, progress)
 
 
 def long_runs(
@@ -299,5 +305,4 @@ def long_runs(
     """{(method, seed): record} of the longer runs of ``problem`` for every seed
     (:func:`long_seed_specs`); at ``paper``, where the runs are already the paper's
     length, the profile's own runs."""
-    specs = long_seed_specs(problem, profile, seed_list)
-    return {k: run(spec, device=device, progress=progress) for k, spec in specs.items()}
+    return _acquire(long_seed_specs(problem, profile, seed_list), device, progress)

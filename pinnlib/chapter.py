@@ -35,6 +35,15 @@ def all_benchmark_runs(
     return {p: report.benchmark_runs(p, profile, seeds, device=device) for p in report.BENCHMARKS}
 
 
+def all_long_runs(
+    profile: str, seeds: Sequence[int] | None = None, device: str = "cpu"
+) -> dict[str, Runs]:
+    """{benchmark: its longer vanilla and RBA runs for every seed} for the benchmarks of
+    :data:`~pinnlib.report.LONG_BENCHMARKS` (RQ1, RQ3, RQ4), each from the run cache or
+    trained (``seeds`` None: the profile's seeds)."""
+    return {p: report.long_runs(p, profile, seeds, device=device) for p in report.LONG_BENCHMARKS}
+
+
 class BenchmarkChapter:
     """One benchmark at one profile: its spec, the vanilla and RBA runs of every seed,
     and the tables every benchmark chapter shows about them."""

@@ -14,7 +14,7 @@ from pinnlib.report.benchmarks import TITLES
 def training_costs(profile: str, seed_list: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """What training every run of ``profile`` cost, read from the cached records (no training).
 
-    One row per benchmark, method and seed, then one per longer run of RQ1 and RQ3;
+    One row per benchmark, method and seed, then one per longer run of RQ1, RQ3 and RQ4;
     ``seconds`` is None for a run not in the cache.
     """
     seed_list = tuple(seed_list or seeds(profile))
