@@ -132,6 +132,8 @@ tracking = "; ".join(
 )
 glue("helm_paper_tracking", Markdown(tracking), display=False)
 glue("helm_paper_missing", Markdown(", ".join(not_committed) or "none"), display=False)
+continued = report.continuation_text(paper_runs) or "no committed run does so yet"
+glue("helm_continued", Markdown(continued), display=False)
 glue("helm_track_factor", report.TRACK_FACTOR, display=False)
 
 
@@ -211,14 +213,17 @@ for method, runs in by_method.items():
         display(Markdown(report.variant_table(logs[method], runs)))
 
 # %% [markdown]
-# The errors and SNRs behind it, run by run (RBA first, then vanilla; for vanilla also
-# the training loss, which the log gives unweighted):
+# The errors and SNRs behind it, run by run (RBA first, then vanilla; the SNR at single
+# logged steps and as its median over each 1,000 steps, which shows a lasting level that
+# single values, spread over a decade and more, hide; for vanilla also the training loss,
+# which the log gives unweighted):
 
 # %% tags=["remove-input"]
 for method, runs in by_method.items():
     if runs:
         display(Markdown(report.log_comparison_table(logs[method], runs)))
         display(Markdown(report.log_snr_table(logs[method], runs)))
+        display(Markdown(report.log_snr_median_table(logs[method], runs)))
 if by_method["vanilla"]:
     display(Markdown(report.log_loss_table(logs["vanilla"], by_method["vanilla"])))
 
@@ -237,6 +242,12 @@ if by_method["vanilla"]:
 # book's network is already fitting the forcing, which the authors' logged run has not
 # begun to do. A gap between one run and one log does not by itself place the difference
 # in the setup, though: the next section measures how soon two runs of one setup part.
+#
+# A run can also carry a shorter one on from one of its checkpoints (`scripts/paper_runs.py
+# --continue-from`), so that the phase detector, which needs 2,000 steps after a rise
+# before it can judge it, can judge a rise late in the shorter run. On the machine that
+# trained the shorter run, the longer one repeats it exactly up to its last step:
+# {glue:md}`helm_continued:myst`.
 #
 # Planned but not yet committed: {glue:md}`helm_paper_missing:myst`.
 

@@ -260,4 +260,7 @@ glue("rq1_paper_scale", Markdown("; ".join(paper_phases) or "no run is committed
 
 # %% [markdown]
 # {glue:md}`rq1_paper_scale:myst`. The authors place their RBA run's jump near step
-# 1,000 and their vanilla run's near 19,000.
+# 1,000 and their vanilla run's near 19,000. {ref}`chapter-helmholtz` gives the median
+# SNR of every run over each 1,000 steps beside the log's: a rise to the log's level
+# that falls back within 20 logged points need not be a jump by this rule, which asks for a
+# lasting one.

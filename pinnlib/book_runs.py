@@ -96,7 +96,11 @@ def long_seed_specs(
 #: network and points, rounded differently, to show how soon two such runs part. The two
 #: rows after it start from the authors' own network for seed 2341 (``init_order="layer"``,
 #: the order in which their scripts draw it; its initial error is their log's), vanilla and
-#: RBA with lambda from zero and the min-max update.
+#: RBA with lambda from zero and the min-max update. The last two rows carry the first
+#: row's seed 2341 (from its checkpoint at step 2,250) and the third row's seed 2342 (from
+#: step 1,250) on to 6,000 steps (``scripts/paper_runs.py --row K --continue-from``,
+#: :func:`pinnlib.experiments.continue_run`): the phase detector needs 20 logged points
+#: (2,000 steps) after a rise before it can judge it.
 PAPER_SCALE_RUNS = (
     ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
     ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
@@ -122,6 +126,8 @@ PAPER_SCALE_RUNS = (
         1_000,
         {"init_order": "layer", "rba_init": "zero", "rba_normalisation": "minmax"},
     ),
+    ("helmholtz", "rba", (2341,), 6_000, {}),
+    ("helmholtz", "rba", (2342,), 6_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
 )
 #: How many rows of :data:`PAPER_SCALE_RUNS` the GPU script trains.
 GPU_PLAN_ROWS = 6

@@ -20,19 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from pinnlib.records import (
     CorruptCheckpoint,
     CorruptRecord,
     RunRecord,
     check_writable,
     checkpoint_path,
+    checkpoint_problem,
     clean_leftovers,
     read_record,
     recover_record,
     write_record,
 )
 from pinnlib.spec import RunSpec, canonical_dict, canonical_problem
-from pinnlib.storage import remove_path
+from pinnlib.storage import atomic_torch_save, remove_path
 from pinnlib.train import Monitor, Trainer
 
 #: Set this environment variable to ``1`` and :func:`run` raises
@@ -285,3 +288,51 @@ def _train(
         trainer = Trainer(spec, device=device, monitors=monitors)
         trainer.run(checkpoint=checkpoint, checkpoint_every=checkpoint_every, progress=progress)
     return trainer
+
+
+def continue_run(source: Path, spec: RunSpec, cache: Path | str | None = None) -> Path:
+    """Stage the checkpoint at ``source`` as the starting point of ``spec``'s run; its path.
+
+    ``source`` must be a checkpoint of a run whose spec differs from ``spec`` only in
+    ``steps`` (a run of the same network, points, seed and schedule, trained for fewer
+    or more Adam steps), taken inside the Adam stage of both. Adam's schedule (lr times
+    ``lr_decay`` every ``decay_every`` steps), the RBA update and the log schedule do not
+    depend on the number of steps, so on the machine that wrote ``source`` the continued
+    run is exactly ``spec``'s run from step 0 (the resume guarantee of
+    :mod:`pinnlib.train`): the history it shares with the source run is the same, and a
+    longer run costs only the steps after the checkpoint. The record notes
+    ``continued_from`` (the source run's key and the step). Raises ``ValueError`` naming
+    what differs, and ``FileExistsError`` when ``spec``'s run already has a record or
+    a checkpoint (nothing is overwritten).
+    """
+    try:
+        state = torch.load(source, map_location="cpu", weights_only=False)
+        stored = RunSpec.from_dict(state["spec"])
+    except Exception as err:  # whatever a missing or damaged file raises
+        message = f"checkpoint {source} does not load as a training checkpoint ({err})"
+        raise ValueError(message) from None
+    problem = checkpoint_problem(state, stored)
+    if problem:
+        raise ValueError(f"checkpoint {source}: {problem}")
+    differ = sorted(
+        k for k, v in stored.replace(steps=spec.steps).to_dict().items() if spec.to_dict()[k] != v
+    )
+    if differ:
+        raise ValueError(
+            f"checkpoint {source} is of a run that differs from this one in {', '.join(differ)}, "
+            "not only in steps; it cannot start this run"
+        )
+    if state["step"] > min(stored.steps, spec.steps):
+        raise ValueError(
+            f"checkpoint {source} is at step {state['step']}, past the Adam stage of a "
+            f"{min(stored.steps, spec.steps):,}-step run; it cannot start this run"
+        )
+    path = record_path(spec, cache)
+    target = checkpoint_path(path)
+    if (path / "record.json").exists() or os.path.lexists(target):
+        raise FileExistsError(f"the run {path} already has a record or a checkpoint")
+    origin = {"key": stored.key, "step": state["step"]}
+    atomic_torch_save(
+        {**state, "key": spec.key, "spec": spec.to_dict(), "continued_from": origin}, target
+    )
+    return target

@@ -486,6 +486,8 @@ def read_checkpoint_run(path: Path, spec: RunSpec) -> RunRecord | None:
         return None
     history = {k: np.asarray(v) for k, v in state["history"].items()}
     info = {"checkpoint_step": state["step"], "train_seconds": state["train_seconds"]}
+    if state.get("continued_from"):
+        info["continued_from"] = state["continued_from"]
     return RunRecord(path=checkpoint.parent, spec=spec, history=history, final={}, info=info)
 
 

@@ -166,6 +166,8 @@ class Trainer(TrainerView):
         self.train_seconds = 0.0
         self.checkpoint: Path | None = None  # where :meth:`run` keeps its checkpoint
         self.checkpoint_step: int | None = None  # the step it holds, once written or read
+        #: {"key", "step"}: the run this one continues (pinnlib.experiments.continue_run)
+        self.continued_from: dict[str, Any] | None = None
 
     # -- the loss -----------------------------------------------------------------
     def residual(self) -> Tensor:
@@ -285,6 +287,7 @@ class Trainer(TrainerView):
             "weighting": self.weighting.state_dict(),
             "history": dict(self.history),
             "train_seconds": self.train_seconds,
+            "continued_from": self.continued_from,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -299,6 +302,7 @@ class Trainer(TrainerView):
         self.weighting.load_state_dict(state["weighting"])
         self.history = defaultdict(list, {k: list(v) for k, v in state["history"].items()})
         self.train_seconds = state["train_seconds"]
+        self.continued_from = state.get("continued_from")
 
     def save_checkpoint(self, path: Path) -> None:
         atomic_torch_save(self.state_dict(), path)
@@ -408,4 +412,5 @@ class Trainer(TrainerView):
             "train_seconds": self.train_seconds,
             "steps_per_second": steps / max(self.train_seconds, 1e-9),
             "final_error": self.history["error"][-1],
+            **({"continued_from": self.continued_from} if self.continued_from else {}),
         }

@@ -9,7 +9,9 @@ paper's configuration (6 x 128, 25,600 points, Adam with the paper's schedule;
 ``--checkpoint-every`` steps into
 the run cache under ``--out``; at ``--budget`` seconds the workers still running are
 stopped, losing at most the steps since their last checkpoint, and a later call with
-the same cache resumes them. Everything trained, finished records and checkpoints
+the same cache resumes them. ``--continue-from CHECKPOINT`` starts the one run of
+``--row`` from the checkpoint of a run that differs from it only in its number of steps
+(:func:`pinnlib.experiments.continue_run`). Everything trained, finished records and checkpoints
 alike, is packed into ``OUT/records.tar.gz``, ready to unpack into ``data/runs/``::
 
     python3 scripts/paper_runs.py --out "$OUT" --budget 480           # on the GPU machine
@@ -31,7 +33,7 @@ from pathlib import Path
 import torch
 
 from pinnlib.book_runs import GPU_PLAN_ROWS, paper_scale_row, paper_scale_specs
-from pinnlib.experiments import record_path, run
+from pinnlib.experiments import continue_run, record_path, run
 from pinnlib.spec import RunSpec
 
 #: What ``--tiny`` changes in every run: a CPU-sized network, points and step count.
@@ -78,9 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tiny", action="store_true", help="a few CPU steps per run (tests)")
     parser.add_argument("--runs", type=int, default=None, help="only the N cheapest runs")
     parser.add_argument(
-        "--probes", action="store_true", help="the 1,000-step CPU probes instead of the GPU plan"
+        "--probes",
+        action="store_true",
+        help="the CPU rows (probes, continuations) instead of the GPU plan",
     )
     parser.add_argument("--row", type=int, default=None, help="only row K (from 0) of the runs")
+    parser.add_argument(
+        "--continue-from",
+        type=Path,
+        default=None,
+        help="a checkpoint of a shorter or longer run to start --row's run from",
+    )
     args = parser.parse_args(argv)
     if args.parallel < 1 or args.budget <= 0 or args.checkpoint_every < 1:
         parser.error("--parallel and --checkpoint-every must be positive, --budget above 0")
@@ -92,6 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         specs = plan_specs(args.tiny, args.probes, args.row)[: args.runs]
     except ValueError as err:
         parser.error(str(err))
+    if args.continue_from is not None:
+        if args.row is None or len(specs) != 1:
+            parser.error("--continue-from needs a --row of one run")
+        try:
+            continue_run(args.continue_from, specs[0], cache)
+        except (ValueError, FileExistsError) as err:
+            parser.error(str(err))
     deadline = time.monotonic() + args.budget
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read by each worker's torch
     context = multiprocessing.get_context("spawn")  # CUDA needs fresh processes

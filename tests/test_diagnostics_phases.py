@@ -185,3 +185,21 @@ def test_suite_command(capsys):
     assert args.func(args) in (0, 1)
     out = capsys.readouterr().out
     assert "| gradual rise" in out and "targets missed:" in out
+
+
+def test_a_rise_in_the_last_logged_points_waits_to_be_judged():
+    from pinnlib.report import describe_phases
+
+    steps = paper_steps(6_000)  # 30 dense points, then every 100 steps: 3,100 is 20 before the end
+    snr = synthetic(steps, (-2.0, 0.6), (3_700,), noise=0.1, seed=0)
+    short, full = (
+        detect_phases(steps[steps <= 5_000], snr[steps <= 5_000]),
+        detect_phases(steps, snr),
+    )
+    assert short.total_diffusion is None and short.judged_until == 3_100
+    assert full.total_diffusion == pytest.approx(3_700, abs=100) and full.judged_until == 4_100
+    text = describe_phases("the run", short, 5_000)
+    assert "no jump into total diffusion up to step 3,100" in text and "cannot be judged" in text
+    assert "too short" in describe_phases("it", detect_phases(steps[:10], snr[:10]), 90)
+    flat = detect_phases(steps, synthetic(steps, (-2.0,), (), noise=0.1, seed=0))
+    assert "within 4,100 steps" in describe_phases("it", flat, 4_100)

@@ -4,6 +4,8 @@ import importlib.util
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from pinnlib import book_runs
 from pinnlib.records import read_record
 
@@ -38,6 +40,17 @@ def test_a_stopped_sweep_resumes_and_packs_readable_records(tmp_path):
 
 def test_the_cpu_probes_and_a_single_row_can_be_asked_for():
     probes = paper_runs.plan_specs(probes=True)
-    assert probes and {s.steps for s in probes} == {300, 1_000}
+    assert probes and {s.steps for s in probes} == {300, 1_000, 6_000}
     assert not {s.key for s in probes} & {s.key for s in paper_runs.plan_specs()}
     assert paper_runs.plan_specs(row=2) == book_runs.paper_scale_row(2)
+
+
+def test_continue_from_needs_one_row_and_a_checkpoint(tmp_path, capsys):
+    out = ["--out", str(tmp_path), "--device", "cpu", "--continue-from", str(tmp_path / "no.pt")]
+    for argv, message in (
+        (out, "needs a --row of one run"),
+        ([*out, "--row", "12"], "does not load"),
+    ):
+        with pytest.raises(SystemExit):
+            paper_runs.main(argv)
+        assert message in capsys.readouterr().err

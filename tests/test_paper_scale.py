@@ -226,3 +226,36 @@ def test_the_rba_table_sets_each_run_beside_the_log_of_its_method():
     assert "0.250" in mine
     plain = next(line for line in table.splitlines() if line.startswith("| plain"))
     assert "(2.00e+00)" in plain and "(7.30e-01)" not in plain
+
+
+def test_the_snr_median_table_takes_medians_over_the_windows_a_run_completed():
+    log = log_with(np.ones(31))
+    log.snr[:] = np.where(log.snr_steps < 1000, 0.01, 3.0)
+    steps = np.arange(0, 2501, 100)
+    record = record_with(steps, np.ones(len(steps)))
+    record.history["snr"] = np.where(steps < 1000, 0.02, 4.0)
+    record.history["snr"][12] = 1e-6  # one deep dip moves the median by one rank only
+    table = report.log_snr_median_table(log, {"mine": record})
+    assert "steps 0-1,000" in table and "steps 1,000-2,000" in table
+    assert "steps 2,000-3,000" not in table  # the run stopped at 2,500
+    mine = next(line for line in table.splitlines() if line.startswith("| mine"))
+    assert "2.00e-02" in mine and "4.00e+00" in mine
+    theirs = next(line for line in table.splitlines() if line.startswith("| authors"))
+    assert "1.00e-02" in theirs and "3.00e+00" in theirs
+
+
+def test_a_continued_run_is_checked_against_the_run_it_continues():
+    steps = np.arange(0, 601, 100)
+    errors = np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    source = record_with(steps[:5], errors[:5])  # steps 0 to 400
+    same = record_with(steps, errors)
+    same.spec = same.spec.replace(steps=600)
+    same.info["continued_from"] = {"key": source.spec.key, "step": 200}
+    assert report.continuation_text({"short": source}) == ""
+    text = report.continuation_text({"short": source, "long": same})
+    assert "the run long continues the run short from its checkpoint at step 200" in text
+    assert "same errors, to the last digit" in text and "to step 400" in text
+    same.history["error"] = same.history["error"].copy()
+    same.history["error"][4] *= 1 + 1e-7
+    assert "first differ at step 400" in report.continuation_text({"s": source, "l": same})
+    assert "a run not shown here" in report.continuation_text({"l": same})

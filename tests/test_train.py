@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from pinnlib.experiments import experiment, record_path, run
-from pinnlib.records import CorruptRecord, read_record
+from pinnlib.experiments import continue_run, experiment, record_path, run
+from pinnlib.records import CorruptRecord, checkpoint_path, read_record
 from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer, TrainingDiverged, resolve_device
 
@@ -222,3 +222,25 @@ def test_a_checkpoint_written_before_a_field_was_added_still_resumes():
     state["spec"]["seed"] += 1
     with pytest.raises(ValueError, match="different run spec"):
         Trainer(tiny("rba", steps=6)).load_state_dict(state)
+
+
+def test_a_longer_run_continues_from_a_shorter_runs_checkpoint(tmp_path):
+    short, longer = tiny(steps=30), tiny(steps=50)
+    source = checkpoint_path(record_path(short, tmp_path))
+    Trainer(short).run(checkpoint=source, checkpoint_every=10, progress=False, stop_at=20)
+    continue_run(source, longer, tmp_path)
+    record = run(longer, cache=tmp_path, progress=False, checkpoint_every=10)
+    full = Trainer(longer)
+    full.run(progress=False)
+    for key, values in full.history_arrays().items():
+        assert np.array_equal(record.history[key], values, equal_nan=True), key
+    assert record.info["continued_from"] == {"key": short.key, "step": 20}
+    assert "continued_from" not in read_record(record.path, longer).spec.to_dict()
+    with pytest.raises(FileExistsError, match="already has"):
+        continue_run(source, longer, tmp_path)
+    with pytest.raises(ValueError, match="differs from this one in seed"):
+        continue_run(source, tiny(steps=50, seed=7), tmp_path)
+    with pytest.raises(ValueError, match="past the Adam stage"):
+        continue_run(source, tiny(steps=15), tmp_path)
+    with pytest.raises(ValueError, match="does not load"):
+        continue_run(tmp_path / "missing.pt", longer, tmp_path)

@@ -107,6 +107,9 @@ class PhaseResult:
     ``steps``; ``noise`` is the robust point-to-point scatter of it (decades),
     reported only (the rule does not use it). A boundary's *horizon* is the last
     logged step it depends on: the history after it does not change the boundary.
+    ``judged_until`` is the last step at which a shift can have been tested: a test
+    at log point k needs the points x[k : k + w], w at least ``min(scales)``, so a
+    shift at a later step cannot be seen yet (None when the history is shorter).
     """
 
     fitting_end: int | None
@@ -118,6 +121,7 @@ class PhaseResult:
     log_snr: np.ndarray
     fitting_horizon: int | None = None
     total_diffusion_horizon: int | None = None
+    judged_until: int | None = None
 
     def spans(self) -> list[tuple[str, int, int]]:
         """(phase, first step, last step) of each detected phase, in order.
@@ -299,8 +303,9 @@ def detect_phases(
         k, w, z = rise
         c = sign_split(x, max(start, k - w), k + w, log_level, +1)
         total = (int(s[c]), z, int(s[max(seen, k + w) - 1]))
+    judged = int(s[len(x) - min(scales)]) if len(x) >= min(scales) else None
     return PhaseResult(fitting[0], total[0], fitting[1], total[1], robust_scatter(x), s, x,
-                       fitting[2], total[2])  # fmt: skip
+                       fitting[2], total[2], judged)  # fmt: skip
 
 
 #: History key of the SNR monitor's points per batch (n_b), where the run logged it.

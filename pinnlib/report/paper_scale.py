@@ -30,6 +30,8 @@ TABLE_STEPS = (0, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 25
 #: The steps the SNR table shows: the first hundred steps, where the weights of an RBA
 #: run starting from zero are still small, then the table steps.
 SNR_STEPS = (10, 20, 50, 100, 200, 300, 500, 1000, 2000, 5000, 10_000, 20_000)
+#: The width in steps of the windows over which :func:`log_snr_median_table` takes medians.
+SNR_SPAN = 1000
 #: Two runs of one configuration have *parted* at the first common logged step where their
 #: errors differ by more than this fraction of the larger.
 PARTING_TOLERANCE = 0.01
@@ -87,6 +89,36 @@ def log_snr_table(
         for label, r in records.items()
     }
     return _series_table(log.snr_steps, log.snr, records, series, steps)
+
+
+def log_snr_median_table(
+    log: AuthorsLog, records: Mapping[str, RunRecord], span: int = SNR_SPAN
+) -> str:
+    """Markdown table: the median whole-network batch SNR (256 points per batch) of the
+    authors' log and of each run over the logged steps of each ``span``-step window
+    [a, a + span), for the windows the longest run reached the end of ("-" where a run
+    did not). A median over ten or more logged points shows a lasting
+    level that single logged values, spread over a decade and more, hide."""
+    series = {
+        label: paper_units(r.history["snr"], history_points_per_batch(r.history))
+        for label, r in records.items()
+    }
+    last = max((int(r.history["step"][-1]) for r in records.values()), default=0)
+    starts = range(0, last - span + 1, span)
+
+    def medians(steps: np.ndarray, values: np.ndarray) -> list[str]:
+        steps, values = np.asarray(steps), np.asarray(values, dtype=float)
+        reached = steps.max(initial=-1)
+        cells = []
+        for a in starts:
+            inside = (steps >= a) & (steps < a + span) & np.isfinite(values)
+            complete = reached >= a + span and inside.any()
+            cells.append(fmt(float(np.median(values[inside]))) if complete else "-")
+        return cells
+
+    rows = [["authors' log", *medians(log.snr_steps, log.snr)]]
+    rows += [[label, *medians(r.history["step"], series[label])] for label, r in records.items()]
+    return markdown_table(rows, ["run", *(f"steps {a:,}-{a + span:,}" for a in starts)])
 
 
 def log_loss_table(
@@ -197,6 +229,41 @@ def parting_step(
     )
     apart = np.flatnonzero(~(np.abs(e1 - e2) <= tolerance * np.maximum(e1, e2)))
     return int(steps[apart[0]]) if len(apart) else None
+
+
+def continuation_text(records: Mapping[str, RunRecord]) -> str:
+    """One clause per run that continues another from its checkpoint (``continued_from``
+    in its info, :func:`pinnlib.experiments.continue_run`): which run, from which step,
+    and whether the two logged the same errors, to the last digit, at every step both
+    logged after that one ("" when no run continues another)."""
+    by_key = {r.spec.key: (label, r) for label, r in records.items()}
+    parts = []
+    for label, record in records.items():
+        origin = record.info.get("continued_from")
+        if not origin:
+            continue
+        start = f"the run {label} continues"
+        if origin["key"] not in by_key:
+            parts.append(f"{start} a run not shown here from its step {origin['step']:,}")
+            continue
+        source_label, source = by_key[origin["key"]]
+        steps, e1, e2 = _aligned(
+            source.history["step"], source.history["error"],
+            record.history["step"], record.history["error"],
+        )  # fmt: skip
+        after = steps > origin["step"]
+        start += f" the run {source_label} from its checkpoint at step {origin['step']:,}"
+        if not after.any():
+            parts.append(f"{start} and has logged no step after it that both logged")
+        elif np.array_equal(e1[after], e2[after]):
+            parts.append(
+                f"{start} and logs the same errors, to the last digit, at every step both "
+                f"logged after it (to step {steps[after][-1]:,})"
+            )
+        else:
+            first = steps[after][e1[after] != e2[after]][0]
+            parts.append(f"{start}; their logged errors first differ at step {first:,}")
+    return "; ".join(parts)
 
 
 def parting_table(records: Mapping[str, RunRecord], steps: Sequence[int] = PARTING_STEPS) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 
 from pinnlib.authors_logs import AUTHORS_RUNS, AuthorsLog, load_authors_log
 from pinnlib.book_runs import METHODS
-from pinnlib.diagnostics.phases import LEVEL, PhaseResult
+from pinnlib.diagnostics.phases import LEVEL, SCALES, PhaseResult
 from pinnlib.report.benchmarks import METHOD_LABELS, PAPER_TRANSITIONS, TITLES
 from pinnlib.report.stats import ErrorFall, PhaseSummary, phase_summary
 from pinnlib.report.text import fmt, markdown_table, rate, value_range
@@ -32,11 +32,18 @@ def describe_phases(label: str, phases: PhaseResult, steps: int) -> str:
         if phases.fitting_end is not None
         else "has no fitting-to-diffusion boundary marked by the detector"
     )
-    total = (
-        f"shows a jump into total diffusion at step {phases.total_diffusion}"
-        if phases.total_diffusion is not None
-        else f"shows no jump into total diffusion within {steps:,} steps"
-    )
+    if phases.total_diffusion is not None:
+        total = f"shows a jump into total diffusion at step {phases.total_diffusion}"
+    elif phases.judged_until is None:
+        total = "is too short for the detector to judge a jump into total diffusion"
+    elif phases.judged_until < steps:
+        total = (
+            f"shows no jump into total diffusion up to step {phases.judged_until:,} (a rise "
+            f"after it, in the last {min(SCALES)} logged points of its {steps:,} steps, cannot "
+            "be judged yet)"
+        )
+    else:
+        total = f"shows no jump into total diffusion within {steps:,} steps"
     return f"{label} {fit}, and {total}"
 
 
