@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from pinnlib.records import (
+    META,
     CorruptCheckpoint,
     CorruptRecord,
     RunRecord,
@@ -314,8 +315,9 @@ def continue_run(source: Path, spec: RunSpec, cache: Path | str | None = None) -
     problem = checkpoint_problem(state, stored)
     if problem:
         raise ValueError(f"checkpoint {source}: {problem}")
+    wanted = spec.to_dict()
     differ = sorted(
-        k for k, v in stored.replace(steps=spec.steps).to_dict().items() if spec.to_dict()[k] != v
+        k for k, v in stored.replace(steps=spec.steps).to_dict().items() if wanted[k] != v
     )
     if differ:
         raise ValueError(
@@ -329,7 +331,7 @@ def continue_run(source: Path, spec: RunSpec, cache: Path | str | None = None) -
         )
     path = record_path(spec, cache)
     target = checkpoint_path(path)
-    if (path / "record.json").exists() or os.path.lexists(target):
+    if (path / META).exists() or os.path.lexists(target):
         raise FileExistsError(f"the run {path} already has a record or a checkpoint")
     origin = {"key": stored.key, "step": state["step"]}
     atomic_torch_save(

@@ -84,11 +84,15 @@ def log_snr_table(
     """Markdown table: the authors' whole-network batch SNR (their ``grad_stats`` Mean /
     Std) and each run's, in the paper's units (256 points per batch), at the
     :data:`SNR_STEPS` any run reached."""
-    series = {
+    return _series_table(log.snr_steps, log.snr, records, _snr_series(records), steps)
+
+
+def _snr_series(records: Mapping[str, RunRecord]) -> dict[str, np.ndarray]:
+    """{label: the run's whole-network batch SNR in the paper's units (256 points per batch)}."""
+    return {
         label: paper_units(r.history["snr"], history_points_per_batch(r.history))
         for label, r in records.items()
     }
-    return _series_table(log.snr_steps, log.snr, records, series, steps)
 
 
 def log_snr_median_table(
@@ -99,10 +103,7 @@ def log_snr_median_table(
     [a, a + span), for the windows the longest run reached the end of ("-" where a run
     did not). A median over ten or more logged points shows a lasting
     level that single logged values, spread over a decade and more, hide."""
-    series = {
-        label: paper_units(r.history["snr"], history_points_per_batch(r.history))
-        for label, r in records.items()
-    }
+    series = _snr_series(records)
     last = max((int(r.history["step"][-1]) for r in records.values()), default=0)
     starts = range(0, last - span + 1, span)
 
@@ -247,22 +248,19 @@ def continuation_text(records: Mapping[str, RunRecord]) -> str:
             parts.append(f"{start} a run not shown here from its step {origin['step']:,}")
             continue
         source_label, source = by_key[origin["key"]]
-        steps, e1, e2 = _aligned(
-            source.history["step"], source.history["error"],
-            record.history["step"], record.history["error"],
-        )  # fmt: skip
-        after = steps > origin["step"]
+        common = np.intersect1d(source.history["step"], record.history["step"])
+        after = common[common > origin["step"]]
+        parted = parting_step(source, record, tolerance=0.0)
         start += f" the run {source_label} from its checkpoint at step {origin['step']:,}"
-        if not after.any():
+        if len(after) == 0:
             parts.append(f"{start} and has logged no step after it that both logged")
-        elif np.array_equal(e1[after], e2[after]):
+        elif parted is None:
             parts.append(
                 f"{start} and logs the same errors, to the last digit, at every step both "
-                f"logged after it (to step {steps[after][-1]:,})"
+                f"logged after it (to step {after[-1]:,})"
             )
         else:
-            first = steps[after][e1[after] != e2[after]][0]
-            parts.append(f"{start}; their logged errors first differ at step {first:,}")
+            parts.append(f"{start}; their logged errors first differ at step {parted:,}")
     return "; ".join(parts)
 
 
