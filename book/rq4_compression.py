@@ -142,13 +142,22 @@ Markdown(
 paper_counts = report.compression_counts(paper_trend)
 for key in ("runs", "kde_compressed", "kde_expanded", "saturated"):
     glue(f"rq4_paper_{key}", paper_counts[key], display=False)
+jump_counts = report.compression_counts(paper_jumps)
+glue("rq4_paper_jumps", Markdown(
+    f"Across the detected jump of {jump_counts['runs']} of them, the mean KDE entropy falls "
+    f"by more than a tenth of a bit in {jump_counts['kde_compressed']}, rises by as much in "
+    f"{jump_counts['kde_expanded']}, and the share of saturated units rises by more than a "
+    f"percentage point in {jump_counts['saturated']}. {jump_counts['verdict']}"
+    if paper_jumps else "No paper-scale run has a detected jump with logged points on both "
+    "sides of it, so this is the trend over training, not the claim's transition."
+), display=False)  # fmt: skip
 
 # %% [markdown]
 # Over the training of the {glue:text}`rq4_paper_runs` paper-scale runs long enough to
 # compare, the KDE entropy falls in {glue:text}`rq4_paper_kde_compressed` and rises in
 # {glue:text}`rq4_paper_kde_expanded`, and the share of saturated units rises by more
-# than a percentage point in {glue:text}`rq4_paper_saturated`. This is the trend over a
-# run that has not jumped into total diffusion, not the claim's transition.
+# than a percentage point in {glue:text}`rq4_paper_saturated`.
+# {glue:md}`rq4_paper_jumps:myst`
 
 # %% tags=["remove-input"]
 KEYS = ("runs", "compressed", "kde_compressed", "kde_expanded", "saturated", "at_ceiling",

@@ -79,9 +79,10 @@ def long_seed_specs(
 #: (6 x 128, 25,600 points, the paper's schedule, ``compile=True``):
 #: (benchmark, method, seeds, Adam steps, other settings). Each is hours on a CPU, so
 #: neither ``make book`` nor a chapter trains them: ``scripts/paper_runs.py`` trains the
-#: first six rows on a GPU (or one row, ``--row K``, on a CPU), and the records and
-#: checkpoints are committed to ``data/runs``. Each of the first six goes a little past the
-#: step where the authors place the jump into total diffusion (Helmholtz RBA about 1,000,
+#: rows of :data:`GPU_PLAN_ROWS` on a GPU (or one row, ``--row K``, on a CPU), and the
+#: records and checkpoints are committed to ``data/runs``. Each of the first six goes a
+#: little past the step where the authors place the jump into total diffusion (Helmholtz
+#: RBA about 1,000,
 #: vanilla 19,000; Allen-Cahn RBA 11,100, vanilla 91,700). The Helmholtz RBA variants use
 #: the authors' min-max normalised update (their Helmholtz script's rule), with lambda
 #: starting at the scaled residual (the script's default) and at zero; the seeds of the
@@ -96,11 +97,12 @@ def long_seed_specs(
 #: network and points, rounded differently, to show how soon two such runs part. The two
 #: rows after it start from the authors' own network for seed 2341 (``init_order="layer"``,
 #: the order in which their scripts draw it; its initial error is their log's), vanilla and
-#: RBA with lambda from zero and the min-max update. The last two rows carry the first
+#: RBA with lambda from zero and the min-max update. The next two rows carry the first
 #: row's seed 2341 (from its checkpoint at step 2,250) and the third row's seed 2342 (from
 #: step 1,250) on to 6,000 steps (``scripts/paper_runs.py --row K --continue-from``,
 #: :func:`pinnlib.experiments.continue_run`): the phase detector needs 20 logged points
-#: (2,000 steps) after a rise before it can judge it.
+#: (2,000 steps) after a rise before it can judge it. The last row trains four more seeds
+#: of the second of these variants for 6,000 steps, for the jump statistics over seeds.
 PAPER_SCALE_RUNS = (
     ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
     ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),
@@ -128,9 +130,18 @@ PAPER_SCALE_RUNS = (
     ),
     ("helmholtz", "rba", (2341,), 6_000, {}),
     ("helmholtz", "rba", (2342,), 6_000, {"rba_normalisation": "minmax", "rba_init": "zero"}),
+    (
+        "helmholtz",
+        "rba",
+        (2341, 2343, 2344, 2345),
+        6_000,
+        {"rba_normalisation": "minmax", "rba_init": "zero"},
+    ),
 )
-#: How many rows of :data:`PAPER_SCALE_RUNS` the GPU script trains.
-GPU_PLAN_ROWS = 6
+#: The rows of :data:`PAPER_SCALE_RUNS` the GPU script trains: the first six, and the last,
+#: which with the row before it gives the one variant with a detected jump at paper scale
+#: (seed 2342 at step 3,400) five seeds of 6,000 steps, for its jump statistics over seeds.
+GPU_PLAN_ROWS = (0, 1, 2, 3, 4, 5, 14)
 
 
 def paper_scale_variant(spec: RunSpec) -> str:
@@ -152,13 +163,15 @@ def paper_scale_label(spec: RunSpec) -> str:
     return f"{paper_scale_variant(spec)}, seed {spec.seed}, {spec.steps:,} steps"
 
 
-def paper_scale_specs(problem: str | None = None, rows: int | None = None) -> list[RunSpec]:
-    """The specs of the first ``rows`` rows of :data:`PAPER_SCALE_RUNS` (all by default),
-    of ``problem`` only if given."""
+def paper_scale_specs(
+    problem: str | None = None, rows: Sequence[int] | None = None
+) -> list[RunSpec]:
+    """The specs of the ``rows`` (indices, from 0) of :data:`PAPER_SCALE_RUNS` (all by
+    default), of ``problem`` only if given."""
     return [
         spec
-        for i, row in enumerate(PAPER_SCALE_RUNS[:rows])
-        if problem in (None, row[0])
+        for i in (range(len(PAPER_SCALE_RUNS)) if rows is None else rows)
+        if problem in (None, PAPER_SCALE_RUNS[i][0])
         for spec in paper_scale_row(i)
     ]
 

@@ -46,10 +46,13 @@ def test_the_comparison_table_shows_the_steps_a_run_reached():
     assert "authors' log" in table and "| mine" in table
 
 
-def test_the_gpu_plan_is_the_first_rows_of_the_paper_scale_runs():
+def test_the_gpu_plan_is_its_rows_of_the_paper_scale_runs():
     gpu = book_runs.paper_scale_specs(rows=book_runs.GPU_PLAN_ROWS)
     every = book_runs.paper_scale_specs()
-    assert gpu == every[: len(gpu)] and len(every) > len(gpu)
+    assert {s.key for s in gpu} < {s.key for s in every} and gpu[0] == every[0]
+    last = book_runs.paper_scale_row(len(book_runs.PAPER_SCALE_RUNS) - 1)
+    assert gpu[-len(last) :] == last  # the 6,000-step seeds of the variant that jumped
+    assert book_runs.paper_scale_specs(rows=[]) == []
     assert all(s.width == 128 and s.depth == 6 for s in every)
     assert all(s.compile for s in every if s.derivatives == "taylor")  # autograd: rounding test
     assert len({book_runs.paper_scale_label(s) for s in every}) == len(every)
@@ -259,3 +262,30 @@ def test_a_continued_run_is_checked_against_the_run_it_continues():
     same.history["error"][4] *= 1 + 1e-7
     assert "first differ at step 400" in report.continuation_text({"s": source, "l": same})
     assert "a run not shown here" in report.continuation_text({"l": same})
+
+
+def test_the_jump_table_counts_each_seed_once_with_its_jump_or_how_far_it_was_judged():
+    steps = np.arange(0, 8001, 100)
+    rng = np.random.default_rng(0)
+
+    def run(seed, jump_at, last=8000):
+        keep = steps <= last
+        record = record_with(steps[keep], np.linspace(1.0, 0.1, len(steps))[keep])
+        snr = np.where(steps < jump_at, 0.01, 3.0) * 10 ** rng.normal(0, 0.1, len(steps))
+        record.history["snr"] = snr[keep]
+        record.spec = record.spec.replace(seed=seed, steps=last)
+        return record
+
+    records = {
+        "jumps": run(1, 4000),
+        "jumps, shorter": run(1, 4000, last=2000),  # the same seed's prefix: counted once
+        "flat": run(2, 10**9),
+    }
+    assert [sorted(s) for s in report.longest_per_seed(records).values()] == [[1, 2]]
+    variant = book_runs.paper_scale_variant(records["jumps"].spec)
+    assert report.longest_per_seed(records)[variant][1] is records["jumps"]
+    row = report.variant_jump_table(records).splitlines()[-1]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1:3] == ["2", "1"]
+    assert cells[3].startswith("1: 4,000 (")  # the step the SNR rises at, and the error there
+    assert cells[4] == "2: 6,100"  # 81 logged points: judged up to point 81 - 20

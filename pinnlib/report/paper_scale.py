@@ -17,9 +17,10 @@ from pinnlib.book_runs import paper_scale_variant
 from pinnlib.diagnostics.phases import history_points_per_batch
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
-from pinnlib.report.stats import final_mean
+from pinnlib.report.stats import final_mean, phase_summary
 from pinnlib.report.tables import CLEAR_FACTOR
 from pinnlib.report.text import fmt, markdown_table
+from pinnlib.seed_stats import error_at
 from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer
 
@@ -295,6 +296,44 @@ def log_tracking_text(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
     return "; ".join(parts) if parts else "no paper-scale run of this benchmark is committed"
 
 
+def longest_per_seed(records: Mapping[str, RunRecord]) -> dict[str, dict[int, RunRecord]]:
+    """{variant: {seed: the seed's run that logged the most steps}} of paper-scale runs
+    ({label: record}). Runs of one variant and seed differ only in their Adam steps, and a
+    longer one repeats a shorter one's steps, so each seed counts once."""
+    out: dict[str, dict[int, RunRecord]] = {}
+    for record in records.values():
+        seeds = out.setdefault(paper_scale_variant(record.spec), {})
+        known = seeds.get(record.spec.seed)
+        if known is None or record.history["step"][-1] > known.history["step"][-1]:
+            seeds[record.spec.seed] = record
+    return out
+
+
+def variant_jump_table(records: Mapping[str, RunRecord]) -> str:
+    """Markdown: per paper-scale variant, each seed once (:func:`longest_per_seed`): the
+    seeds, those with a detected jump into total diffusion, with its step, the error there
+    and the phase in which the error falls fastest, and for the seeds without one the
+    step up to which the detector could judge (``judged_until``)."""
+    rows = []
+    for variant, seeds in longest_per_seed(records).items():
+        jumped, unjudged = [], []
+        for seed, r in sorted(seeds.items()):
+            summary = phase_summary(r)
+            jump = summary.phases.total_diffusion
+            if jump is None:
+                until = summary.phases.judged_until
+                unjudged.append(f"{seed}: {'-' if until is None else f'{until:,}'}")
+            else:
+                error = error_at(r.adam_history, jump)
+                jumped.append(f"{seed}: {jump:,} ({fmt(error)}, {summary.fastest or '-'})")
+        rows.append([variant, f"{len(seeds)}", f"{len(jumped)}", "; ".join(jumped) or "-",
+                     "; ".join(unjudged) or "-"])  # fmt: skip
+    headers = ["variant", "seeds", "with a jump",
+               "seed: jump step (error there, phase of fastest fall)",
+               "seed without one: judged up to step"]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
 __all__ = [
     "PARTING_TOLERANCE",
     "TRACK_FACTOR",
@@ -305,10 +344,12 @@ __all__ = [
     "log_loss_table",
     "log_snr_table",
     "log_tracking_text",
+    "longest_per_seed",
     "parting_step",
     "parting_table",
     "tracks_until",
     "value_at",
+    "variant_jump_table",
     "variant_table",
 ]
 
