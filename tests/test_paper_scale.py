@@ -287,5 +287,10 @@ def test_the_jump_table_counts_each_seed_once_with_its_jump_or_how_far_it_was_ju
     row = report.variant_jump_table(records).splitlines()[-1]
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:3] == ["2", "1"]
-    assert cells[3].startswith("1: 4,000 (")  # the step the SNR rises at, and the error there
+    assert cells[3] == "1: 4,000"  # the step the SNR rises at
     assert cells[4] == "2: 6,100"  # 81 logged points: judged up to point 81 - 20
+    jumps = report.jump_phases_table(records).splitlines()[2:]
+    assert len(jumps) == 1  # the seed that jumped, once
+    cells = [c.strip() for c in jumps[0].strip("|").split("|")]
+    assert cells[1:4] == ["1", "4,000", "5.50e-01"]  # error 1 - 0.9 * 40 / 80 at step 4,000
+    assert float(cells[5]) > 1 > float(cells[4]) and cells[8] == "total diffusion"

@@ -8,6 +8,7 @@ is compared as a table only (:func:`log_snr_table`), with no tracking rule.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
 from pinnlib.report.stats import final_mean, phase_summary
 from pinnlib.report.tables import CLEAR_FACTOR
-from pinnlib.report.text import fmt, markdown_table
+from pinnlib.report.text import fmt, markdown_table, rate
 from pinnlib.seed_stats import error_at
 from pinnlib.spec import RunSpec
 from pinnlib.train import Trainer
@@ -311,26 +312,48 @@ def longest_per_seed(records: Mapping[str, RunRecord]) -> dict[str, dict[int, Ru
 
 def variant_jump_table(records: Mapping[str, RunRecord]) -> str:
     """Markdown: per paper-scale variant, each seed once (:func:`longest_per_seed`): the
-    seeds, those with a detected jump into total diffusion, with its step, the error there
-    and the phase in which the error falls fastest, and for the seeds without one the
-    step up to which the detector could judge (``judged_until``)."""
+    seeds, those with a detected jump into total diffusion and its step, and for the
+    seeds without one the step up to which the detector could judge (``judged_until``)."""
     rows = []
     for variant, seeds in longest_per_seed(records).items():
-        jumped, unjudged = [], []
+        phases = {seed: r.phases for seed, r in sorted(seeds.items())}
+        jumped = {
+            seed: p.total_diffusion for seed, p in phases.items() if p.total_diffusion is not None
+        }
+        unjudged = [
+            f"{seed}: {'-' if p.judged_until is None else f'{p.judged_until:,}'}"
+            for seed, p in phases.items()
+            if seed not in jumped
+        ]
+        rows.append([variant, f"{len(seeds)}", f"{len(jumped)}",
+                     "; ".join(f"{seed}: {step:,}" for seed, step in jumped.items()) or "-",
+                     "; ".join(unjudged) or "-"])  # fmt: skip
+    headers = ["variant", "seeds", "with a jump", "seed: jump step",
+               "seed without one: judged up to step"]  # fmt: skip
+    return markdown_table(rows, headers)
+
+
+def jump_phases_table(records: Mapping[str, RunRecord]) -> str:
+    """Markdown: one row per paper-scale seed with a detected jump (each seed once,
+    :func:`longest_per_seed`): the jump step, the error there, the median SNR (256 points
+    per batch) and the error decay rate (decades per 1,000 steps) in diffusion and in
+    total diffusion (:func:`~pinnlib.report.stats.phase_summary`), and the phase in which
+    the error falls fastest."""
+    rows = []
+    for variant, seeds in longest_per_seed(records).items():
         for seed, r in sorted(seeds.items()):
             summary = phase_summary(r)
             jump = summary.phases.total_diffusion
             if jump is None:
-                until = summary.phases.judged_until
-                unjudged.append(f"{seed}: {'-' if until is None else f'{until:,}'}")
-            else:
-                error = error_at(r.adam_history, jump)
-                jumped.append(f"{seed}: {jump:,} ({fmt(error)}, {summary.fastest or '-'})")
-        rows.append([variant, f"{len(seeds)}", f"{len(jumped)}", "; ".join(jumped) or "-",
-                     "; ".join(unjudged) or "-"])  # fmt: skip
-    headers = ["variant", "seeds", "with a jump",
-               "seed: jump step (error there, phase of fastest fall)",
-               "seed without one: judged up to step"]  # fmt: skip
+                continue
+            phases = ("diffusion", "total diffusion")
+            rows.append([variant, f"{seed}", f"{jump:,}", fmt(error_at(r.adam_history, jump)),
+                         *(fmt(summary.snr_median.get(k)) for k in phases),
+                         *(rate(summary.error_rate.get(k, math.nan)) for k in phases),
+                         summary.fastest or "-"])  # fmt: skip
+    headers = ["variant", "seed", "jump step", "error there", "SNR diffusion",
+               "SNR total diffusion", "error rate diffusion", "error rate total diffusion",
+               "fastest phase"]  # fmt: skip
     return markdown_table(rows, headers)
 
 
@@ -340,6 +363,7 @@ __all__ = [
     "common_errors",
     "first_step_below",
     "initial_error_and_loss",
+    "jump_phases_table",
     "log_comparison_table",
     "log_loss_table",
     "log_snr_table",
