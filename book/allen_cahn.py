@@ -122,8 +122,8 @@ chapter.paper_comparison()
 # one: it shows the committed paper-scale runs (`pinnlib.book_runs.PAPER_SCALE_RUNS`,
 # trained by `scripts/paper_runs.py`), finished or, where a run is still in progress, up
 # to its last checkpoint. The tables give the error at single logged steps and the median
-# batch SNR (256 points per batch) over each 5,000 steps, the span of one learning-rate
-# step.
+# batch SNR (256 points per batch) over each 2,500 steps, half the span of one
+# learning-rate step.
 
 # %% tags=["remove-input"]
 # The steps of the error table: the plateau, then around the authors' jump, then on.
@@ -146,7 +146,7 @@ glue("ac_paper_missing", Markdown(", ".join(not_committed) or "none"), display=F
 for method, runs in by_method.items():
     if runs:
         display(Markdown(report.log_comparison_table(logs[method], runs, steps=AC_STEPS)))
-        display(Markdown(report.log_snr_median_table(logs[method], runs, span=5000)))
+        display(Markdown(report.log_snr_median_table(logs[method], runs, span=2500)))
 
 # %% [markdown]
 # Measured against the authors' log: {glue:md}`ac_paper_tracking:myst`. Whether and where
