@@ -294,3 +294,4 @@ def test_the_jump_table_counts_each_seed_once_with_its_jump_or_how_far_it_was_ju
     cells = [c.strip() for c in jumps[0].strip("|").split("|")]
     assert cells[1:4] == ["1", "4,000", "5.50e-01"]  # error 1 - 0.9 * 40 / 80 at step 4,000
     assert float(cells[5]) > 1 > float(cells[4]) and cells[8] == "total diffusion"
+    assert report.jump_phases_table({"flat": records["flat"]}) == ""

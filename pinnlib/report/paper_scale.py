@@ -338,7 +338,7 @@ def jump_phases_table(records: Mapping[str, RunRecord]) -> str:
     :func:`longest_per_seed`): the jump step, the error there, the median SNR (256 points
     per batch) and the error decay rate (decades per 1,000 steps) in diffusion and in
     total diffusion (:func:`~pinnlib.report.stats.phase_summary`), and the phase in which
-    the error falls fastest."""
+    the error falls fastest. Empty when no seed jumped."""
     rows = []
     for variant, seeds in longest_per_seed(records).items():
         for seed, r in sorted(seeds.items()):
@@ -354,7 +354,7 @@ def jump_phases_table(records: Mapping[str, RunRecord]) -> str:
     headers = ["variant", "seed", "jump step", "error there", "SNR diffusion",
                "SNR total diffusion", "error rate diffusion", "error rate total diffusion",
                "fastest phase"]  # fmt: skip
-    return markdown_table(rows, headers)
+    return markdown_table(rows, headers) if rows else ""
 
 
 __all__ = [
