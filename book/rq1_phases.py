@@ -259,7 +259,7 @@ paper_phases = [
     for problem, by_label in scale_runs.items()
     for label, r in by_label.items()
 ]
-for problem in ("helmholtz", "allen_cahn"):
+for problem in scale_runs:
     for method, jump in zip(report.METHODS, report.PAPER_TRANSITIONS[problem]):
         glue(f"rq1_paper_jump_{problem}_{method}", jump, display=False)
 glue("rq1_paper_scale", Markdown("; ".join(paper_phases) or "no run is committed"), display=False)
@@ -284,13 +284,7 @@ for problem, by_label in scale_runs.items():
         title = f"**{report.TITLES[problem]}**\n\n"
         display(Markdown(title + report.variant_jump_table(by_label)))
         display(Markdown(report.jump_phases_table(by_label)))
-fastest = [
-    report.phase_summary(r).fastest
-    for by_label in scale_runs.values()
-    for seeds in report.longest_per_seed(by_label).values()
-    for r in seeds.values()
-    if r.phases.total_diffusion is not None
-]
+fastest = [s.fastest for by_label in scale_runs.values() for *_, s in report.seed_jumps(by_label)]
 glue("rq1_paper_jumped", len(fastest), display=False)
 glue("rq1_paper_fastest_total", fastest.count("total diffusion"), display=False)
 

@@ -75,34 +75,36 @@ def long_seed_specs(
 
 
 # -- paper-scale runs: shown, never trained by the book --------------------------------------
-#: The paper-scale runs the book shows beside the authors' logs, at the ``paper`` profile
-#: (6 x 128, 25,600 points, the paper's schedule, ``compile=True``):
-#: (benchmark, method, seeds, Adam steps, other settings). Each is hours on a CPU, so
-#: neither ``make book`` nor a chapter trains them: ``scripts/paper_runs.py`` trains the
-#: rows of :data:`GPU_PLAN_ROWS` on a GPU (or one row, ``--row K``, on a CPU), and the
-#: records and checkpoints are committed to ``data/runs``. Each of the first six goes a
-#: little past the step where the authors place the jump into total diffusion (Helmholtz
-#: RBA about 1,000,
-#: vanilla 19,000; Allen-Cahn RBA 11,100, vanilla 91,700). The Helmholtz RBA variants use
-#: the authors' min-max normalised update (their Helmholtz script's rule), with lambda
-#: starting at the scaled residual (the script's default) and at zero; the seeds of the
-#: latter are those whose 1,000-step probes left the plateau at error 1 as the log does
-#: (seed 2341 stays on it). The other rows are CPU probes of the first 1,000 steps (about
-#: 36 minutes each on one of two busy cores, ``scripts/paper_runs.py --probes``): lambda
-#: from zero with the min-max update over three seeds (at the start of the authors' logged
-#: RBA run the batch SNR is in the thousands, which only a near-zero PDE weight gives), the
-#: paper's |r|/max update from zero, and vanilla as the control of everything but RBA. The
-#: last row repeats the first 300 steps of the vanilla probe with the derivatives taken by
-#: nested autograd, uncompiled (the authors' way): the same loss from the same initial
-#: network and points, rounded differently, to show how soon two such runs part. The two
-#: rows after it start from the authors' own network for seed 2341 (``init_order="layer"``,
-#: the order in which their scripts draw it; its initial error is their log's), vanilla and
-#: RBA with lambda from zero and the min-max update. The next two rows carry the first
-#: row's seed 2341 (from its checkpoint at step 2,250) and the third row's seed 2342 (from
-#: step 1,250) on to 6,000 steps (``scripts/paper_runs.py --row K --continue-from``,
+#: The paper-scale runs the book shows beside the authors' logs, at the ``paper``
+#: profile (6 x 128, 25,600 points, the paper's schedule, ``compile=True``): (benchmark,
+#: method, seeds, Adam steps, other settings). Each is hours on a CPU, so neither
+#: ``make book`` nor a chapter trains them: ``scripts/paper_runs.py`` trains the rows of
+#: :data:`GPU_PLAN_ROWS` on a GPU (or one row, ``--row K``, on a CPU), and the records
+#: and checkpoints are committed to ``data/runs``. Each of the first six goes a little
+#: past the step where the authors place the jump into total diffusion (Helmholtz RBA
+#: about 1,000, vanilla 19,000; Allen-Cahn RBA 11,100, vanilla 91,700). The Helmholtz
+#: RBA variants use the authors' min-max normalised update (their Helmholtz script's
+#: rule), with lambda starting at the scaled residual (the script's default) and at
+#: zero; the seeds of the latter are those whose 1,000-step probes left the plateau at
+#: error 1 as the log does (seed 2341 stays on it). The other rows are CPU probes of the
+#: first 1,000 steps (about 36 minutes each on one of two busy cores,
+#: ``scripts/paper_runs.py --probes``): lambda from zero with the min-max update over
+#: three seeds (at the start of the authors' logged RBA run the batch SNR is in the
+#: thousands, which only a near-zero PDE weight gives), the paper's |r|/max update from
+#: zero, and vanilla as the control of everything but RBA. The row after them repeats
+#: the first 300 steps of the vanilla probe with the derivatives taken by nested
+#: autograd, uncompiled (the authors' way): the same loss from the same initial network
+#: and points, rounded differently, to show how soon two such runs part. The two rows
+#: after it start from the authors' own network for seed 2341 (``init_order="layer"``,
+#: the order in which their scripts draw it; its initial error is their log's), vanilla
+#: and RBA with lambda from zero and the min-max update. The next two rows carry the
+#: first row's seed 2341 (from its checkpoint at step 2,250) and the third row's seed
+#: 2342 (from step 1,250) on to 6,000 steps
+#: (``scripts/paper_runs.py --row K --continue-from``,
 #: :func:`pinnlib.experiments.continue_run`): the phase detector needs 20 logged points
-#: (2,000 steps) after a rise before it can judge it. The last row trains four more seeds
-#: of the second of these variants for 6,000 steps, for the jump statistics over seeds.
+#: (2,000 steps) after a rise before it can judge it. The last row trains four more
+#: seeds of the second of these variants for 6,000 steps, for the jump statistics over
+#: seeds.
 PAPER_SCALE_RUNS = (
     ("helmholtz", "rba", (2341, 2342, 2343), 5_000, {}),
     ("helmholtz", "rba", (2341,), 5_000, {"rba_normalisation": "minmax"}),

@@ -18,7 +18,7 @@ from pinnlib.book_runs import paper_scale_variant
 from pinnlib.diagnostics.phases import history_points_per_batch
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
-from pinnlib.report.stats import final_mean, phase_summary
+from pinnlib.report.stats import PhaseSummary, final_mean, phase_summary
 from pinnlib.report.tables import CLEAR_FACTOR
 from pinnlib.report.text import fmt, markdown_table, rate
 from pinnlib.seed_stats import error_at
@@ -333,24 +333,33 @@ def variant_jump_table(records: Mapping[str, RunRecord]) -> str:
     return markdown_table(rows, headers)
 
 
+def seed_jumps(
+    records: Mapping[str, RunRecord],
+) -> list[tuple[str, int, RunRecord, PhaseSummary]]:
+    """(variant, seed, run, its :func:`~pinnlib.report.stats.phase_summary`) of every
+    paper-scale seed with a detected jump into total diffusion, each seed once
+    (:func:`longest_per_seed`)."""
+    return [
+        (variant, seed, r, summary)
+        for variant, seeds in longest_per_seed(records).items()
+        for seed, r in sorted(seeds.items())
+        if (summary := phase_summary(r)).phases.total_diffusion is not None
+    ]
+
+
 def jump_phases_table(records: Mapping[str, RunRecord]) -> str:
-    """Markdown: one row per paper-scale seed with a detected jump (each seed once,
-    :func:`longest_per_seed`): the jump step, the error there, the median SNR (256 points
-    per batch) and the error decay rate (decades per 1,000 steps) in diffusion and in
-    total diffusion (:func:`~pinnlib.report.stats.phase_summary`), and the phase in which
-    the error falls fastest. Empty when no seed jumped."""
+    """Markdown: one row per paper-scale seed with a detected jump (:func:`seed_jumps`):
+    the jump step, the error there, the median SNR (256 points per batch) and the error
+    decay rate (decades per 1,000 steps) in diffusion and in total diffusion, and the
+    phase in which the error falls fastest. Empty when no seed jumped."""
+    phases = ("diffusion", "total diffusion")
     rows = []
-    for variant, seeds in longest_per_seed(records).items():
-        for seed, r in sorted(seeds.items()):
-            summary = phase_summary(r)
-            jump = summary.phases.total_diffusion
-            if jump is None:
-                continue
-            phases = ("diffusion", "total diffusion")
-            rows.append([variant, f"{seed}", f"{jump:,}", fmt(error_at(r.adam_history, jump)),
-                         *(fmt(summary.snr_median.get(k)) for k in phases),
-                         *(rate(summary.error_rate.get(k, math.nan)) for k in phases),
-                         summary.fastest or "-"])  # fmt: skip
+    for variant, seed, r, summary in seed_jumps(records):
+        jump = summary.phases.total_diffusion
+        rows.append([variant, f"{seed}", f"{jump:,}", fmt(error_at(r.adam_history, jump)),
+                     *(fmt(summary.snr_median.get(k)) for k in phases),
+                     *(rate(summary.error_rate.get(k, math.nan)) for k in phases),
+                     summary.fastest or "-"])  # fmt: skip
     headers = ["variant", "seed", "jump step", "error there", "SNR diffusion",
                "SNR total diffusion", "error rate diffusion", "error rate total diffusion",
                "fastest phase"]  # fmt: skip
@@ -371,6 +380,7 @@ __all__ = [
     "longest_per_seed",
     "parting_step",
     "parting_table",
+    "seed_jumps",
     "tracks_until",
     "value_at",
     "variant_jump_table",
