@@ -42,7 +42,6 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.authors_logs import load_authors_log
 from pinnlib.chapter import BenchmarkChapter
 
 chapter = BenchmarkChapter("allen_cahn", profile, seeds, device)
@@ -128,9 +127,8 @@ chapter.paper_comparison()
 # %% tags=["remove-input"]
 # The steps of the error table: the plateau, then around the authors' jump, then on.
 AC_STEPS = (0, 100, 300, 1000, 2000, 5000, 10_000, 11_000, 12_000, 15_000, 20_000, 40_000)
-paper_runs, not_committed = report.paper_scale_records("allen_cahn")
-logs = {m: load_authors_log("allen_cahn", m) for m in report.METHODS}
-by_method = {m: {k: r for k, r in paper_runs.items() if r.spec.method == m} for m in logs}
+beside = report.beside_logs("allen_cahn")
+logs, by_method = beside.logs, beside.by_method
 jumps = dict(zip(report.METHODS, report.PAPER_TRANSITIONS["allen_cahn"]))
 glue("ac_log_jump", jumps["rba"], display=False)
 for step in (10_000, 15_000):
@@ -138,11 +136,8 @@ for step in (10_000, 15_000):
          display=False)  # fmt: skip
 glue("ac_log_err_vanilla_40000",
      report.value_at(logs["vanilla"].steps, logs["vanilla"].error, 40_000), display=False)  # fmt: skip
-tracking = "; ".join(
-    report.log_tracking_text(logs[m], runs) for m, runs in by_method.items() if runs
-)
-glue("ac_paper_tracking", Markdown(tracking or "no run is committed yet"), display=False)
-glue("ac_paper_missing", Markdown(", ".join(not_committed) or "none"), display=False)
+glue("ac_paper_tracking", Markdown(beside.tracking_text()), display=False)
+glue("ac_paper_missing", Markdown(beside.missing_text()), display=False)
 for method, runs in by_method.items():
     if runs:
         display(Markdown(report.log_comparison_table(logs[method], runs, steps=AC_STEPS)))

@@ -41,7 +41,6 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.authors_logs import load_authors_log
 from pinnlib.chapter import BenchmarkChapter
 from pinnlib.experiments import experiment
 
@@ -120,18 +119,14 @@ plots.plot_residual_maps(records)
 # min-max update, and vanilla training is the control for everything except RBA.
 
 # %% tags=["remove-input"]
-paper_runs, not_committed = report.paper_scale_records("helmholtz")
-logs = {m: load_authors_log("helmholtz", m) for m in report.METHODS}
-by_method = {m: {k: r for k, r in paper_runs.items() if r.spec.method == m} for m in logs}
+beside = report.beside_logs("helmholtz")
+paper_runs, logs, by_method = beside.records, beside.logs, beside.by_method
 for method, log in logs.items():
     glue(f"helm_log_loss0_{method}", report.value_at(log.steps, log.loss, 0), display=False)
     glue(f"helm_log_snr10_{method}", report.value_at(log.snr_steps, log.snr, 10), display=False)
     glue(f"helm_log_err1000_{method}", report.value_at(log.steps, log.error, 1000), display=False)
-tracking = "; ".join(
-    report.log_tracking_text(logs[m], runs) for m, runs in by_method.items() if runs
-)
-glue("helm_paper_tracking", Markdown(tracking), display=False)
-glue("helm_paper_missing", Markdown(", ".join(not_committed) or "none"), display=False)
+glue("helm_paper_tracking", Markdown(beside.tracking_text()), display=False)
+glue("helm_paper_missing", Markdown(beside.missing_text()), display=False)
 continued = report.continuation_text(paper_runs) or "no committed run does so yet"
 glue("helm_continued", Markdown(continued), display=False)
 glue("helm_track_factor", report.TRACK_FACTOR, display=False)

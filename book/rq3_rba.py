@@ -33,7 +33,6 @@ from myst_nb import glue
 
 import pinnlib.plotting as plots
 from pinnlib import report
-from pinnlib.authors_logs import load_authors_log
 from pinnlib.chapter import all_benchmark_runs, all_long_runs
 from pinnlib.seed_stats import smallest_p_value
 
@@ -137,21 +136,20 @@ glue("rq3_long_verdict", Markdown(long_tested["verdict"]), display=False)
 # to its last checkpoint.
 
 # %% tags=["nbval-check-output"]
-paper_runs, _ = report.paper_scale_records("helmholtz")
-paper_logs = {m: load_authors_log("helmholtz", m) for m in report.METHODS}
-Markdown(report.rba_at_scale_table(paper_runs, paper_logs))
+paper = report.beside_logs("helmholtz")
+Markdown(report.rba_at_scale_table(paper.records, paper.logs))
 
 # %% tags=["remove-input"]
 at_1000 = {
-    m: [e for r in paper_runs.values() if r.spec.method == m
-        and (e := report.value_at(r.history["step"], r.history["error"], 1000)) is not None]
-    for m in report.METHODS
+    m: [e for r in runs.values()
+        if (e := report.value_at(r.history["step"], r.history["error"], 1000)) is not None]
+    for m, runs in paper.by_method.items()
 }  # fmt: skip
 glue("rq3_paper_rba_1000", Markdown(", ".join(f"{e:.2f}" for e in sorted(at_1000["rba"])) or "none"),
      display=False)  # fmt: skip
 glue("rq3_paper_vanilla_1000", Markdown(", ".join(f"{e:.2f}" for e in sorted(at_1000["vanilla"])) or "none"),
      display=False)  # fmt: skip
-for m, log in paper_logs.items():
+for m, log in paper.logs.items():
     glue(f"rq3_log_{m}_1000", report.value_at(log.steps, log.error, 1000), display=False)
 
 # %% [markdown]

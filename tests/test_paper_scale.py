@@ -295,3 +295,20 @@ def test_the_jump_table_counts_each_seed_once_with_its_jump_or_how_far_it_was_ju
     assert cells[1:4] == ["1", "4,000", "5.50e-01"]  # error 1 - 0.9 * 40 / 80 at step 4,000
     assert float(cells[5]) > 1 > float(cells[4]) and cells[8] == "total diffusion"
     assert report.jump_phases_table({"flat": records["flat"]}) == ""
+
+
+def test_the_runs_beside_the_logs_are_split_by_method_with_the_missing_named():
+    rba = record_with(np.array([0, 100]), np.array([1.0, 0.9]))
+    vanilla = RunRecord(None, RunSpec(problem="helmholtz", method="vanilla", seed=1, steps=100),
+                        dict(rba.history), {}, {})  # fmt: skip
+    logs = {"rba": log_with(np.array([1.0, 0.9])), "vanilla": log_with(np.array([1.0, 1.0]))}
+    beside = report.BesideLogs(logs, {"a": rba, "b": vanilla}, ["c"])
+    assert beside.by_method == {"rba": {"a": rba}, "vanilla": {"b": vanilla}}
+    assert "the run a tracks" in beside.tracking_text()
+    assert "the run b tracks" in beside.tracking_text() and beside.missing_text() == "c"
+    empty = report.BesideLogs(logs, {}, [])
+    assert "no paper-scale run" in empty.tracking_text() and empty.missing_text() == "none"
+    committed = report.beside_logs("helmholtz")
+    found, missing = book_runs.paper_scale_records("helmholtz")
+    assert list(committed.records) == list(found) and committed.not_committed == missing
+    assert committed.logs["vanilla"].method == "vanilla"

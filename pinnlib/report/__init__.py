@@ -44,6 +44,8 @@ from pinnlib.report.costs import training_costs
 from pinnlib.report.paper_scale import (
     PARTING_TOLERANCE,
     TRACK_FACTOR,
+    BesideLogs,
+    beside_logs,
     continuation_text,
     first_step_below,
     initial_error_and_loss,
@@ -172,6 +174,8 @@ __all__ = [
     "compare_errors",
     "log_comparison_table",
     "log_loss_table",
+    "BesideLogs",
+    "beside_logs",
     "continuation_text",
     "log_snr_median_table",
     "log_snr_table",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from pinnlib.authors_logs import AuthorsLog
-from pinnlib.book_runs import paper_scale_variant
+from pinnlib.authors_logs import AuthorsLog, load_authors_log
+from pinnlib.book_runs import METHODS, paper_scale_records, paper_scale_variant
 from pinnlib.diagnostics.phases import history_points_per_batch
 from pinnlib.diagnostics.snr import paper_units
 from pinnlib.records import RunRecord
@@ -295,6 +296,40 @@ def log_tracking_text(log: AuthorsLog, records: Mapping[str, RunRecord]) -> str:
             f"{fmt(mine[-1])} against the log's {fmt(theirs[-1])}"
         )
     return "; ".join(parts) if parts else "no paper-scale run of this benchmark is committed"
+
+
+@dataclass(frozen=True)
+class BesideLogs:
+    """One benchmark's committed paper-scale runs beside the authors' logs of it."""
+
+    #: {method: the authors' logged run}
+    logs: dict[str, AuthorsLog]
+    #: {label: record} of this book's committed (or checkpointed) runs, in plan order
+    records: dict[str, RunRecord]
+    #: labels of the planned runs that are not committed yet
+    not_committed: list[str]
+
+    @property
+    def by_method(self) -> dict[str, dict[str, RunRecord]]:
+        """{method: {label: record}} of the committed runs."""
+        return {m: {k: r for k, r in self.records.items() if r.spec.method == m} for m in self.logs}
+
+    def tracking_text(self) -> str:
+        """:func:`log_tracking_text` of every method with a committed run, joined."""
+        runs = self.by_method.items()
+        parts = [log_tracking_text(self.logs[m], records) for m, records in runs if records]
+        return "; ".join(parts) or "no paper-scale run of this benchmark is committed"
+
+    def missing_text(self) -> str:
+        """The planned runs not committed yet, or "none"."""
+        return ", ".join(self.not_committed) or "none"
+
+
+def beside_logs(problem: str) -> BesideLogs:
+    """The paper-scale runs of ``problem`` (:func:`~pinnlib.book_runs.paper_scale_records`,
+    never trains) split by method, with the authors' log of each method."""
+    records, not_committed = paper_scale_records(problem)
+    return BesideLogs({m: load_authors_log(problem, m) for m in METHODS}, records, not_committed)
 
 
 def longest_per_seed(records: Mapping[str, RunRecord]) -> dict[str, dict[int, RunRecord]]:
