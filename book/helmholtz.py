@@ -155,15 +155,8 @@ vanilla_log = logs["vanilla"]
 glue("helm_log_loss_kept", loss_kept(vanilla_log.steps, vanilla_log.loss, 1000), display=False)
 glue("helm_loss_kept", runs_kept(by_method["vanilla"].values(), 1000) or "none reached step 1,000",
      display=False)  # fmt: skip
-falls = [
-    f"{label}: "
-    + (f"step {step:,}" if (step := report.first_step_below(r.history["step"], r.history["error"]))
-       else f"not by step {int(r.history['step'][-1]):,}")
-    for label, r in by_method["rba"].items()
-    if r.history["step"][-1] >= 2000
-]  # fmt: skip
-glue("helm_rba_falls", Markdown("; ".join(falls) or "no RBA run reached step 2,000"),
-     display=False)  # fmt: skip
+falls = report.error_falls_text(by_method["rba"], min_steps=2000)
+glue("helm_rba_falls", Markdown(falls or "no RBA run reached step 2,000"), display=False)
 glue("helm_log_fall", report.first_step_below(logs["rba"].steps, logs["rba"].error),
      display=False)  # fmt: skip
 for method, runs in by_method.items():

@@ -212,6 +212,16 @@ def test_the_first_step_below_a_level_skips_the_plateau():
     assert report.first_step_below(steps, errors, level=0.1) is None
 
 
+def test_the_error_falls_name_each_long_enough_run_and_the_runs_that_did_not_fall():
+    steps = np.array([0, 300, 400, 500])
+    fell = record_with(steps, np.array([1.0, 0.9, 0.3, 0.2]))
+    stayed = record_with(steps, np.array([1.0, 0.9, 0.8, 0.7]))
+    short = record_with(steps[:2], np.array([1.0, 0.1]))
+    text = report.error_falls_text({"a": fell, "b": stayed, "c": short}, 0.5, min_steps=400)
+    assert text == "a: step 400; b: not by step 500"
+    assert report.error_falls_text({"c": short}, 0.5, min_steps=400) == ""
+
+
 def test_the_rba_table_sets_each_run_beside_the_log_of_its_method():
     rba_log = log_with(np.linspace(1.0, 0.1, 31))
     vanilla_log = log_with(np.full(31, 2.0))

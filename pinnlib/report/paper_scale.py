@@ -212,6 +212,23 @@ def first_step_below(
     return int(steps[hit[0]]) if len(hit) else None
 
 
+def error_falls_text(
+    records: Mapping[str, RunRecord], level: float = 1.0, min_steps: int = 0
+) -> str:
+    """ "label: step N" per run that logged at least ``min_steps`` steps, N being the first
+    step from 300 on with error below ``level`` (:func:`first_step_below`), or "label: not
+    by step M" with M its last step; joined with "; " ("" when no run qualifies)."""
+    falls = []
+    for label, record in records.items():
+        steps, errors = record.history["step"], record.history["error"]
+        if steps[-1] < min_steps:
+            continue
+        step = first_step_below(steps, errors, level)
+        when = f"step {step:,}" if step is not None else f"not by step {int(steps[-1]):,}"
+        falls.append(f"{label}: {when}")
+    return "; ".join(falls)
+
+
 def initial_error_and_loss(spec: RunSpec) -> tuple[float, float]:
     """The relative L2 error and the training loss of ``spec``'s network before its first
     step (computed here, uncompiled: a forward pass, no training)."""
