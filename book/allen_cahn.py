@@ -131,14 +131,15 @@ beside = report.beside_logs("allen_cahn")
 logs, by_method = beside.logs, beside.by_method
 jumps = dict(zip(report.METHODS, report.PAPER_TRANSITIONS["allen_cahn"]))
 glue("ac_log_jump", jumps["rba"], display=False)
-for step in (10_000, 15_000):
-    glue(f"ac_log_err_{step}", report.value_at(logs["rba"].steps, logs["rba"].error, step),
-         display=False)  # fmt: skip
+log_errors = {step: report.value_at(logs["rba"].steps, logs["rba"].error, step)
+              for step in (10_000, 15_000)}  # fmt: skip
+for step, error in log_errors.items():
+    glue(f"ac_log_err_{step}", error, display=False)
 glue("ac_log_err_vanilla_40000",
      report.value_at(logs["vanilla"].steps, logs["vanilla"].error, 40_000), display=False)  # fmt: skip
 glue("ac_paper_tracking", Markdown(beside.tracking_text()), display=False)
 # When the error leaves the plateau: the first step below half the log's error at 10,000.
-half = report.value_at(logs["rba"].steps, logs["rba"].error, 10_000) / 2
+half = log_errors[10_000] / 2
 glue("ac_half_level", half, display=False)
 glue("ac_log_fall", report.first_step_below(logs["rba"].steps, logs["rba"].error, half),
      display=False)  # fmt: skip

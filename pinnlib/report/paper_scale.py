@@ -215,9 +215,9 @@ def first_step_below(
 def error_falls_text(
     records: Mapping[str, RunRecord], level: float = 1.0, min_steps: int = 0
 ) -> str:
-    """ "label: step N" per run that logged at least ``min_steps`` steps, N being the first
-    step from 300 on with error below ``level`` (:func:`first_step_below`), or "label: not
-    by step M" with M its last step; joined with "; " ("" when no run qualifies)."""
+    """For each run that logged at least ``min_steps`` steps, "label: step N", N being the
+    first step from 300 on with error below ``level`` (:func:`first_step_below`), or
+    "label: not by step M", M its last step; joined with "; " ("" when no run qualifies)."""
     falls = []
     for label, record in records.items():
         steps, errors = record.history["step"], record.history["error"]
