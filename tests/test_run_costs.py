@@ -24,7 +24,9 @@ def test_the_estimate_does_not_count_the_compiling_first_steps(monkeypatch):
     spec = experiment("burgers", "ci", **TINY)
     cost = measure_cost(spec, "cpu", threads=1, steps=3, warmup=2)
     assert cost.step_s < 0.05  # a warm tiny step: milliseconds, not 0.8 s or 0.4 s
-    assert cost.warmup_s == pytest.approx(1.2, abs=0.2)  # the one-off cost, stated apart
+    # The one-off cost, stated apart: at least the 1.2 s of sleeps, plus whatever the real
+    # first steps cost on this machine (0.47 s more on one CI machine), so no upper bound.
+    assert cost.warmup_s >= 1.2 - 0.02
     assert cost.steps == 1000 and cost.logged == 30 + 7
     assert cost.seconds == pytest.approx(1000 * cost.step_s + 37 * cost.log_s + cost.warmup_s)
     assert cost.steps_per_second == pytest.approx(1000 / (cost.seconds - cost.warmup_s))
