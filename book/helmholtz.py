@@ -248,8 +248,9 @@ if by_method["vanilla"]:
 # book's network is already fitting the forcing, which the authors' logged run has not
 # begun to do. The logged vanilla error first falls below 1 (from step 300 on) at step
 # {glue:text}`helm_log_fall_vanilla`; in this book's vanilla runs past step 20,000 it does
-# so at {glue:md}`helm_vanilla_falls:myst`. {glue:md}`helm_vanilla_end:myst` A gap between one run and one log does not by itself place the difference
-# in the setup, though: the next section measures how soon two runs of one setup part.
+# so at {glue:md}`helm_vanilla_falls:myst`. {glue:md}`helm_vanilla_end:myst`
+# A gap between one run and one log does not by itself place the difference in the
+# setup, though: the next section measures how soon two runs of one setup part.
 #
 # A run can also carry a shorter one on from one of its checkpoints (`scripts/paper_runs.py
 # --continue-from`), so that the phase detector, which needs 2,000 steps after a rise
