@@ -9,7 +9,10 @@ paper's configuration (6 x 128, 25,600 points, Adam with the paper's schedule;
 ``--checkpoint-every`` steps into
 the run cache under ``--out``; at ``--budget`` seconds the workers still running are
 stopped, losing at most the steps since their last checkpoint, and a later call with
-the same cache resumes them. ``--continue-from CHECKPOINT`` starts the one run of
+the same cache resumes them. Runs whose finished records are already committed
+(``--committed``, by default ``data/runs/``) are skipped, and a committed checkpoint is
+copied into the cache first, so its run resumes from it: a call trains only what the
+book still lacks. ``--continue-from CHECKPOINT`` starts the one run of
 ``--row`` from the checkpoint of a run that differs from it only in its number of steps
 (:func:`pinnlib.experiments.continue_run`). Everything trained, finished records and checkpoints
 alike, is packed into ``OUT/records.tar.gz``, ready to unpack into ``data/runs/``::
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import shutil
 import sys
 import tarfile
 import time
@@ -33,7 +37,8 @@ from pathlib import Path
 import torch
 
 from pinnlib.book_runs import GPU_PLAN_ROWS, paper_scale_row, paper_scale_specs
-from pinnlib.experiments import continue_run, record_path, run
+from pinnlib.experiments import DEFAULT_CACHE, continue_run, record_path, run
+from pinnlib.records import CorruptRecord, checkpoint_path, read_record, staging_path
 from pinnlib.spec import RunSpec
 
 #: What ``--tiny`` changes in every run: a CPU-sized network, points and step count.
@@ -58,6 +63,27 @@ def plan_specs(tiny: bool = False, probes: bool = False, row: int | None = None)
             for spec in specs
         ]
     return sorted(specs, key=lambda s: s.steps)
+
+
+def take_committed(specs: list[RunSpec], cache: Path, committed: Path) -> list[RunSpec]:
+    """The ``specs`` whose finished record in ``committed`` verifies (they need no training).
+
+    For every other spec with a checkpoint in ``committed`` and nothing yet in ``cache``,
+    the checkpoint's staging folder is copied into ``cache``, so the run resumes from it.
+    """
+    finished = []
+    for spec in specs:
+        source, target = record_path(spec, committed), record_path(spec, cache)
+        try:
+            read_record(source, spec)
+            finished.append(spec)
+            continue
+        except CorruptRecord:
+            pass
+        started = os.path.lexists(target) or os.path.lexists(staging_path(target))
+        if checkpoint_path(source).exists() and not started:
+            shutil.copytree(staging_path(source), staging_path(target))
+    return finished
 
 
 def pack(cache: Path, archive: Path) -> int:
@@ -86,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--row", type=int, default=None, help="only row K (from 0) of the runs")
     parser.add_argument(
+        "--committed",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help="run cache whose finished records are skipped and whose checkpoints are "
+        "resumed (default: data/runs)",
+    )
+    parser.add_argument(
         "--continue-from",
         type=Path,
         default=None,
@@ -109,10 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             continue_run(args.continue_from, specs[0], cache)
         except (ValueError, FileExistsError) as err:
             parser.error(str(err))
+    status = {s.key: "committed (skipped)" for s in take_committed(specs, cache, args.committed)}
     deadline = time.monotonic() + args.budget
     os.environ["OMP_NUM_THREADS"] = str(args.threads)  # read by each worker's torch
     context = multiprocessing.get_context("spawn")  # CUDA needs fresh processes
-    queued, running, status = list(specs), {}, {}
+    queued, running = [s for s in specs if s.key not in status], {}
     while queued or running:
         while queued and len(running) < args.parallel and time.monotonic() < deadline:
             spec = queued.pop(0)
@@ -135,12 +169,14 @@ def main(argv: list[str] | None = None) -> int:
             queued.clear()
         time.sleep(0.5)
     for spec in specs:
-        path = record_path(spec, cache)
+        where = status.get(spec.key, "not started")
+        path = record_path(spec, args.committed if where.startswith("committed") else cache)
         print(f"{spec.problem:10s} {spec.method:7s} seed {spec.seed} {spec.steps:>7,} steps: "
-              f"{status.get(spec.key, 'not started')} -> {path.relative_to(args.out)}")  # fmt: skip
+              f"{where} -> {path}")  # fmt: skip
     n = pack(cache, args.out / "records.tar.gz")
     print(f"packed {n} run folder(s) into {args.out / 'records.tar.gz'}")
-    return 0 if all(s == "done" for s in status.values()) and len(status) == len(specs) else 1
+    finished = all(s == "done" or s.startswith("committed") for s in status.values())
+    return 0 if finished and len(status) == len(specs) else 1
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """The GPU script of paper-scale runs, at ``--tiny`` size on the CPU."""
 
 import importlib.util
+import shutil
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from pinnlib import book_runs
-from pinnlib.records import read_record
+from pinnlib.experiments import record_path
+from pinnlib.records import checkpoint_path, read_record
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "paper_runs.py"
 spec = importlib.util.spec_from_file_location("paper_runs", SCRIPT)
@@ -54,3 +56,30 @@ def test_continue_from_needs_one_row_and_a_checkpoint(tmp_path, capsys):
         with pytest.raises(SystemExit):
             paper_runs.main(argv)
         assert message in capsys.readouterr().err
+
+
+def test_committed_runs_are_skipped_and_committed_checkpoints_resumed(tmp_path, capsys):
+    first, second = paper_runs.plan_specs(tiny=True)[:2]
+    argv = ["--tiny", "--device", "cpu", "--threads", "1", "--runs", "1"]
+    empty = tmp_path / "empty"
+    assert paper_runs.main([*argv, "--out", str(tmp_path / "a"), "--committed", str(empty)]) == 0
+    committed = tmp_path / "committed"
+    trained = record_path(first, tmp_path / "a" / "runs")
+    shutil.copytree(trained, record_path(first, committed))
+    checkpoint = checkpoint_path(record_path(second, committed))
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"a checkpoint")
+    capsys.readouterr()
+
+    out = tmp_path / "b"
+    assert paper_runs.main([*argv, "--out", str(out), "--committed", str(committed)]) == 0
+    assert "committed (skipped)" in capsys.readouterr().out
+    assert not record_path(first, out / "runs").exists()  # nothing trained
+
+    cache = tmp_path / "c"
+    assert paper_runs.take_committed([first, second], cache, committed) == [first]
+    assert checkpoint_path(record_path(second, cache)).read_bytes() == b"a checkpoint"
+    assert not record_path(first, cache).exists()
+    checkpoint.write_bytes(b"a newer checkpoint")  # a run already staged is left alone
+    paper_runs.take_committed([second], cache, committed)
+    assert checkpoint_path(record_path(second, cache)).read_bytes() == b"a checkpoint"
