@@ -40,6 +40,7 @@ from pinnlib import report
 from pinnlib.chapter import all_benchmark_runs
 from pinnlib.experiments import (
     CPU_BUDGET_MINUTES,
+    CPU_RETRAIN_HOURS,
     CPU_TARGETS,
     EXPERIMENTS,
     PROFILES,
@@ -103,7 +104,12 @@ Markdown(report.markdown_table(rows, ["benchmark", f"{profile} settings", "probl
 # it, possibly under load):
 
 # %% tags=["remove-input"]
+glue("profiles_retrain", Markdown(report.retrain_text(report.training_costs(profile),
+                                                      CPU_RETRAIN_HOURS)), display=False)  # fmt: skip
 Markdown(report.convergence_table(all_benchmark_runs(profile), CPU_TARGETS))
+
+# %% [markdown]
+# What the whole profile cost: {glue:md}`profiles_retrain:myst`.
 
 # %% [markdown]
 # What the chosen `cpu` configuration of each benchmark did in the search (seed 2341;

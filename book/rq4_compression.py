@@ -120,14 +120,19 @@ plots.plot_compression_change(over_training, span="over training")
 # %% [markdown]
 # ## At paper scale
 #
-# The committed paper-scale Helmholtz runs ($6 \times 128$, 25,600 points;
-# {ref}`chapter-helmholtz`) log the same measures, never retrained here. Across the jump,
+# The committed paper-scale Helmholtz and Allen-Cahn runs ($6 \times 128$, 25,600 points;
+# {ref}`chapter-helmholtz`, {ref}`chapter-allen-cahn`) log the same measures, never
+# retrained here. Across the jump,
 # for those with a detected jump long enough to compare, then from the start of diffusion
 # to the last logged step, for those long enough (a run in progress up to its last
 # checkpoint):
 
 # %% tags=["nbval-check-output"]
-paper_runs, _ = report.paper_scale_records("helmholtz")
+paper_runs = {
+    f"{report.TITLES[problem]}: {label}": r
+    for problem in ("helmholtz", "allen_cahn")
+    for label, r in report.paper_scale_records(problem)[0].items()
+}
 paper_jumps = report.labelled_compression_changes(paper_runs)
 paper_trend = report.labelled_compression_changes(paper_runs, across="training")
 Markdown(

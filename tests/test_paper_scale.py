@@ -332,3 +332,55 @@ def test_the_runs_beside_the_logs_are_split_by_method_with_the_missing_named():
     found, missing = book_runs.paper_scale_records("helmholtz")
     assert list(committed.records) == list(found) and committed.not_committed == missing
     assert committed.logs["vanilla"].method == "vanilla"
+
+
+def seeded(record: RunRecord, seed: int, rba_init: str = "residual") -> RunRecord:
+    """``record`` as seed ``seed`` of the variant "rba" (or "rba (lambda from 0)")."""
+    steps = int(record.history["step"][-1])
+    record.spec = record.spec.replace(seed=seed, steps=steps, rba_init=rba_init)
+    return record
+
+
+def test_a_fall_reproduces_the_logs_within_the_factor_each_seed_once():
+    log = log_with(np.array([1.0, 1.0, 1.2, 1.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.8]))
+    steps = np.arange(0, 2101, 100)  # the log falls below 1 at step 1,000
+    near = seeded(record_with(steps, np.where(steps >= 1400, 0.5, 1.1)), 1)  # 1.4 x later
+    late = seeded(record_with(steps, np.where(steps >= 1600, 0.5, 1.1)), 2)  # 1.6 x later
+    early = seeded(record_with(steps, np.where(steps >= 600, 0.5, 1.1)), 3)  # 1 / 1.67
+    never = seeded(record_with(steps, np.full(len(steps), 1.1)), 4)
+    prefix = seeded(record_with(steps[:12], np.where(steps[:12] >= 1000, 0.5, 1.1)), 2)
+    short = seeded(record_with(steps[:12], np.full(12, 0.5)), 5)
+    zero = seeded(record_with(steps, np.where(steps >= 900, 0.5, 1.1)), 1, rba_init="zero")
+    records = {"n": near, "l": late, "e": early, "x": never, "p": prefix, "s": short, "z": zero}
+    matches = report.paper_scale.falls_like_log(log, records, min_steps=2000)
+    assert matches == {"rba": {1: True, 2: False, 3: False, 4: False},
+                       "rba (lambda from 0)": {1: True}}  # fmt: skip
+    assert report.paper_scale.falls_like_log(log, records, min_steps=2000, factor=1.7)["rba"] == {
+        1: True, 2: True, 3: True, 4: False}  # fmt: skip
+    flat = log_with(np.full(12, 1.0))  # a log that never falls: nothing reproduces it
+    flat_matches = report.paper_scale.falls_like_log(flat, records)
+    assert not any(any(seeds.values()) for seeds in flat_matches.values())
+    text = report.paper_scale.match_counts_text(matches, "runs")
+    assert text == "2 of 5 runs (per variant: rba: 1 of 4; rba (lambda from 0): 1 of 1)"
+    assert report.paper_scale.match_counts_text({}) == "0 of 0 seeds"
+
+
+def test_the_seeds_near_the_log_at_a_step_are_counted_per_variant():
+    log = log_with(np.array([1.0, 1.0, 2.0]))
+    steps = np.array([0, 100, 200])
+    close = seeded(record_with(steps, np.array([1.0, 1.4, 9.0])), 1)
+    far = seeded(record_with(steps, np.array([1.0, 1.6, 2.0])), 2)
+    unlogged = seeded(record_with(np.array([0, 50]), np.array([1.0, 1.0])), 3)
+    near = report.paper_scale.near_log_at(log, {"c": close, "f": far, "u": unlogged}, 100)
+    assert near == {"rba": {1: True, 2: False}}
+    assert report.paper_scale.near_log_at(log, {"c": close}, 300) == {}
+
+
+def test_the_rba_setting_names_the_start_and_the_update_of_the_spec():
+    paper = experiment("helmholtz", "paper", method="rba")
+    text = report.paper_scale.rba_setting_text(paper)
+    assert text.startswith(r"start at the scaled residual $|r_i| / \max_j |r_j|$, which the paper")
+    assert '`rba_init="residual"`, `rba_normalisation=None`' in text
+    script = paper.replace(rba_init="zero", rba_normalisation="minmax")
+    text = report.paper_scale.rba_setting_text(script)
+    assert text.startswith("start at zero, and the min-max update adds") and r"\min_j" in text

@@ -173,6 +173,10 @@ def test_compression_verdict_says_when_deeper_layers_lose_more_and_ignores_hundr
     counts = report.compression_counts({"a": tiny, "b": tiny})
     assert (counts["compressed"], counts["kde_compressed"], counts["at_ceiling"]) == (0, 0, 2)
     assert "**do not support**" in counts["verdict"]
+    saturating = {**tiny, "saturation_tanh": 0.1 * layers}  # one run of two: not most
+    counts = report.compression_counts({"a": tiny, "b": saturating})
+    assert "**do not support**" in counts["verdict"]
+    assert "falls in 0 and the activations saturate in 1 of the 2 runs" in counts["verdict"]
     deeper_more = {**tiny, "entropy_kde": np.array([-0.2, -0.5, -0.9]),
                    "saturation_tanh": 0.1 * layers}  # fmt: skip
     counts = report.compression_counts({"a": deeper_more, "b": deeper_more})
@@ -205,7 +209,8 @@ def test_benchmark_runs_grid_fields_and_costs(tmp_path, monkeypatch):
     costs = report.training_costs("ci")
     n_long = 2 * len(PROFILES["ci"].long_runs)
     assert len(costs) == 2 * len(report.BENCHMARKS) * len(report.seeds("ci")) + n_long
-    assert costs[-1]["benchmark"].endswith("(longer, RQ1)")
+    assert costs[-1]["benchmark"].endswith("(longer, RQ1)") and costs[-1]["longer"]
+    assert not costs[0]["longer"]
     assert all(c["seconds"] is None for c in costs)  # the 5-step run is not a ci-profile run
     with pytest.raises(ValueError, match="unknown profile"):
         report.seeds("gpu")
@@ -427,3 +432,13 @@ def test_labelled_compression_changes_keep_the_labels_given():
     assert by_seed["Burgers, vanilla, seed 3"]["entropy"] == pytest.approx(
         across["first"]["entropy"]
     )
+
+
+def test_retrain_text_splits_the_compute_and_compares_it_with_the_target():
+    row = {"longer": False, "seconds": 3600.0 * 2}
+    costs = [row, {**row, "longer": True, "seconds": 3600.0 * 4}, {**row, "seconds": None}]
+    text = report.retrain_text(costs, target_hours=5)
+    assert "the 2 runs of this profile took 6.0 h" in text
+    assert "(2.0 h for the benchmark runs, 4.0 h for the longer runs)" in text
+    assert "1 runs are not in the cache" in text and "1.2 times the 5 h" in text
+    assert "within the 8 h" in report.retrain_text(costs, target_hours=8)

@@ -40,7 +40,7 @@ from pinnlib.book_runs import (
 )
 from pinnlib.evaluate import grid_fields
 from pinnlib.report.benchmarks import METHOD_LABELS, PAPER_ERRORS, PAPER_TRANSITIONS, TITLES
-from pinnlib.report.costs import training_costs
+from pinnlib.report.costs import retrain_text, training_costs
 from pinnlib.report.paper_scale import (
     PARTING_TOLERANCE,
     TRACK_FACTOR,
@@ -48,6 +48,7 @@ from pinnlib.report.paper_scale import (
     beside_logs,
     continuation_text,
     error_falls_text,
+    falls_like_log,
     first_step_below,
     initial_error_and_loss,
     jump_phases_table,
@@ -57,9 +58,12 @@ from pinnlib.report.paper_scale import (
     log_snr_table,
     log_tracking_text,
     longest_per_seed,
+    match_counts_text,
+    near_log_at,
     parting_step,
     parting_table,
     rba_at_scale_table,
+    rba_setting_text,
     seed_jumps,
     tracks_until,
     value_at,
@@ -182,6 +186,10 @@ __all__ = [
     "log_snr_table",
     "log_tracking_text",
     "longest_per_seed",
+    "falls_like_log",
+    "match_counts_text",
+    "near_log_at",
+    "rba_setting_text",
     "jump_phases_table",
     "seed_jumps",
     "first_step_below",
@@ -232,5 +240,6 @@ __all__ = [
     "seeds",
     "steepest_fall",
     "training_costs",
+    "retrain_text",
     "wins",
 ]

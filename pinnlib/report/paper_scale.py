@@ -229,6 +229,86 @@ def error_falls_text(
     return "; ".join(falls)
 
 
+def _step_ratio(step: int | None, reference: int | None) -> float:
+    """max(step / reference, reference / step); infinite where either is missing."""
+    if not step or not reference:
+        return math.inf
+    return max(step / reference, reference / step)
+
+
+def falls_like_log(
+    log: AuthorsLog,
+    records: Mapping[str, RunRecord],
+    level: float = 1.0,
+    min_steps: int = 0,
+    factor: float = TRACK_FACTOR,
+) -> dict[str, dict[int, bool]]:
+    """{variant: {seed: whether the seed's error first falls below ``level`` from step 300
+    on (:func:`first_step_below`) within ``factor`` of the step at which the log's error
+    does}}, each seed once (:func:`longest_per_seed`), for the seeds whose longest run
+    logged ``min_steps`` steps. A seed that never falls matches nothing, and where the log
+    never falls no seed matches."""
+    logged = first_step_below(log.steps, log.error, level)
+    out: dict[str, dict[int, bool]] = {}
+    for variant, seeds in longest_per_seed(records).items():
+        for seed, r in sorted(seeds.items()):
+            steps, errors = r.history["step"], r.history["error"]
+            if steps[-1] >= min_steps:
+                fall = first_step_below(steps, errors, level)
+                out.setdefault(variant, {})[seed] = _step_ratio(fall, logged) <= factor
+    return out
+
+
+def near_log_at(
+    log: AuthorsLog, records: Mapping[str, RunRecord], step: int, factor: float = TRACK_FACTOR
+) -> dict[str, dict[int, bool]]:
+    """{variant: {seed: whether the seed's error at ``step`` is within ``factor`` of the
+    log's there}}, each seed once (:func:`longest_per_seed`), for the seeds that logged
+    ``step`` (no seed matches where the log did not)."""
+    theirs = value_at(log.steps, log.error, step)
+    out: dict[str, dict[int, bool]] = {}
+    for variant, seeds in longest_per_seed(records).items():
+        for seed, r in sorted(seeds.items()):
+            mine = value_at(r.history["step"], r.history["error"], step)
+            if mine is not None:
+                near = theirs is not None and max(mine / theirs, theirs / mine) <= factor
+                out.setdefault(variant, {})[seed] = bool(near)
+    return out
+
+
+def match_counts_text(matches: Mapping[str, Mapping[int, bool]], noun: str = "seeds") -> str:
+    """Markdown: "k of n ``noun`` (per variant: variant: k of n; ...)" of {variant: {seed:
+    matched}} (as from :func:`falls_like_log`), the total first ("0 of 0 ``noun``" when
+    there are no seeds)."""
+    total = sum(len(seeds) for seeds in matches.values())
+    hits = sum(sum(seeds.values()) for seeds in matches.values())
+    parts = "; ".join(f"{v}: {sum(s.values())} of {len(s)}" for v, s in matches.items() if s)
+    return f"{hits} of {total} {noun}" + (f" (per variant: {parts})" if parts else "")
+
+
+#: The scaled residual that RBA adds under each ``rba_normalisation`` (:mod:`pinnlib.weighting`).
+_SCALED_RESIDUAL = {
+    None: r"$|r_i| / \max_j |r_j|$",
+    "minmax": r"$(|r_i| - \min_j |r_j|) / (\max_j |r_j| - \min_j |r_j|)$",
+}
+
+
+def rba_setting_text(spec: RunSpec) -> str:
+    """Markdown, to follow "the RBA weights": where ``spec``'s weights start
+    (``rba_init``) and which scaled residual their update adds (``rba_normalisation``), as
+    :class:`pinnlib.weighting.RBA` computes them, with the two settings."""
+    scaled = _SCALED_RESIDUAL[spec.rba_normalisation]
+    update = "the paper's update" if spec.rba_normalisation is None else "the min-max update"
+    if spec.rba_init == "zero":
+        text = f"start at zero, and {update} adds the scaled residual {scaled}"
+    else:
+        text = f"start at the scaled residual {scaled}, which {update} adds"
+    return (
+        f"{text}, times $\\eta$, at every step "
+        f'(`rba_init="{spec.rba_init}"`, `rba_normalisation={spec.rba_normalisation!r}`)'
+    )
+
+
 def initial_error_and_loss(spec: RunSpec) -> tuple[float, float]:
     """The relative L2 error and the training loss of ``spec``'s network before its first
     step (computed here, uncompiled: a forward pass, no training)."""
@@ -422,6 +502,7 @@ __all__ = [
     "PARTING_TOLERANCE",
     "TRACK_FACTOR",
     "common_errors",
+    "falls_like_log",
     "first_step_below",
     "initial_error_and_loss",
     "jump_phases_table",
@@ -430,8 +511,11 @@ __all__ = [
     "log_snr_table",
     "log_tracking_text",
     "longest_per_seed",
+    "match_counts_text",
+    "near_log_at",
     "parting_step",
     "parting_table",
+    "rba_setting_text",
     "seed_jumps",
     "tracks_until",
     "value_at",

@@ -140,8 +140,9 @@ def compression_counts(changes: dict[str, dict[str, np.ndarray]]) -> dict[str, A
         verdict = ("The executed runs support the claim **in part**: in most runs "
                    + " and ".join(held) + ".")  # fmt: skip
     else:
-        verdict = ("The executed runs **do not support** the claim: in most runs the KDE "
-                   "entropy does not fall and the activations do not saturate.")  # fmt: skip
+        verdict = ("The executed runs **do not support** the claim: the KDE entropy falls in "
+                   f"{len(kde)} and the activations saturate in {saturated} of the {n} runs, "
+                   "neither in more than half.")  # fmt: skip
     if expanded > len(kde):
         verdict += (f" The KDE entropy rises, the opposite of compression, in {expanded} of "
                     f"the {n} runs.")  # fmt: skip
