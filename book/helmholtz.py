@@ -163,16 +163,18 @@ glue("helm_loss_kept", runs_kept(by_method["vanilla"].values(), 1000) or "none r
      display=False)  # fmt: skip
 rba_long = 2000  # the RBA runs whose fall below error 1 the prose compares with the log's
 falls = report.error_falls_text(by_method["rba"], min_steps=rba_long)
-glue("helm_rba_falls", Markdown(falls or "no RBA run reached step 2,000"), display=False)
+glue("helm_rba_falls", Markdown(falls or f"no RBA run reached step {rba_long:,}"), display=False)
 log_fall = report.first_step_below(logs["rba"].steps, logs["rba"].error)
 glue("helm_log_fall", log_fall, display=False)
 fall_matches = report.falls_like_log(logs["rba"], by_method["rba"], min_steps=rba_long)
 if log_fall is None:
     verdict = "cannot be tested: the log's RBA error never falls below 1 from step 300 on"
 elif not fall_matches:
-    verdict = "cannot be tested yet: no RBA run reached step 2,000"
+    verdict = f"cannot be tested yet: no RBA run reached step {rba_long:,}"
 else:
-    verdict = "reproduces in " + report.match_counts_text(fall_matches, "RBA runs past step 2,000")
+    verdict = "reproduces in " + report.match_counts_text(
+        fall_matches, f"RBA runs past step {rba_long:,}"
+    )
 glue("helm_fall_verdict", Markdown(verdict), display=False)
 glue("helm_log_err100_rba", report.value_at(logs["rba"].steps, logs["rba"].error, 100),
      display=False)  # fmt: skip

@@ -291,7 +291,8 @@ for problem, by_label in scale_runs.items():
         display(Markdown(report.jump_phases_table(by_label)))
 # A jump within the densely logged first steps (300) lies where the paper has fitting end
 # and diffusion begin, not at its late third phase: counted apart.
-jumps = [(r, s) for by_label in scale_runs.values() for _, _, r, s in report.seed_jumps(by_label)]
+seed_jumps = {p: report.seed_jumps(by_label) for p, by_label in scale_runs.items()}
+jumps = [(r, s) for found in seed_jumps.values() for _, _, r, s in found]
 late = [s.fastest for r, s in jumps if s.phases.total_diffusion > r.spec.log_dense_until]
 glue("rq1_paper_jumped", len(late), display=False)
 glue("rq1_paper_fastest_total", late.count("total diffusion"), display=False)
@@ -299,7 +300,7 @@ glue("rq1_paper_early", len(jumps) - len(late), display=False)
 seed_counts = [len(v) for b in scale_runs.values() for v in report.longest_per_seed(b).values()]
 glue("rq1_paper_most_seeds", max(seed_counts, default=0), display=False)
 ac_rba_jumps = [f"step {s.phases.total_diffusion:,} (seed {seed})"
-                for _, seed, r, s in report.seed_jumps(scale_runs["allen_cahn"])
+                for _, seed, r, s in seed_jumps["allen_cahn"]
                 if r.spec.method == "rba"]  # fmt: skip
 glue("rq1_ac_paper_rba_jumps", Markdown(", ".join(ac_rba_jumps) or "none"), display=False)
 

@@ -9,7 +9,7 @@ is compared as a table only (:func:`log_snr_table`), with no tracking rule.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,11 +229,24 @@ def error_falls_text(
     return "; ".join(falls)
 
 
-def _step_ratio(step: int | None, reference: int | None) -> float:
-    """max(step / reference, reference / step); infinite where either is missing."""
-    if not step or not reference:
+def _factor_apart(value: float | None, reference: float | None) -> float:
+    """max(value / reference, reference / value); infinite where either is missing or 0."""
+    if not value or not reference:
         return math.inf
-    return max(step / reference, reference / step)
+    return max(value / reference, reference / value)
+
+
+def _per_seed(
+    records: Mapping[str, RunRecord], match: Callable[[RunRecord], bool | None]
+) -> dict[str, dict[int, bool]]:
+    """{variant: {seed: ``match`` of the seed's longest run (:func:`longest_per_seed`)}},
+    leaving out the seeds whose ``match`` is None (not judged)."""
+    out: dict[str, dict[int, bool]] = {}
+    for variant, seeds in longest_per_seed(records).items():
+        for seed, r in sorted(seeds.items()):
+            if (matched := match(r)) is not None:
+                out.setdefault(variant, {})[seed] = matched
+    return out
 
 
 def falls_like_log(
@@ -249,14 +262,14 @@ def falls_like_log(
     logged ``min_steps`` steps. A seed that never falls matches nothing, and where the log
     never falls no seed matches."""
     logged = first_step_below(log.steps, log.error, level)
-    out: dict[str, dict[int, bool]] = {}
-    for variant, seeds in longest_per_seed(records).items():
-        for seed, r in sorted(seeds.items()):
-            steps, errors = r.history["step"], r.history["error"]
-            if steps[-1] >= min_steps:
-                fall = first_step_below(steps, errors, level)
-                out.setdefault(variant, {})[seed] = _step_ratio(fall, logged) <= factor
-    return out
+
+    def match(r: RunRecord) -> bool | None:
+        steps, errors = r.history["step"], r.history["error"]
+        if steps[-1] < min_steps:
+            return None
+        return _factor_apart(first_step_below(steps, errors, level), logged) <= factor
+
+    return _per_seed(records, match)
 
 
 def near_log_at(
@@ -266,14 +279,12 @@ def near_log_at(
     log's there}}, each seed once (:func:`longest_per_seed`), for the seeds that logged
     ``step`` (no seed matches where the log did not)."""
     theirs = value_at(log.steps, log.error, step)
-    out: dict[str, dict[int, bool]] = {}
-    for variant, seeds in longest_per_seed(records).items():
-        for seed, r in sorted(seeds.items()):
-            mine = value_at(r.history["step"], r.history["error"], step)
-            if mine is not None:
-                near = theirs is not None and max(mine / theirs, theirs / mine) <= factor
-                out.setdefault(variant, {})[seed] = bool(near)
-    return out
+
+    def match(r: RunRecord) -> bool | None:
+        mine = value_at(r.history["step"], r.history["error"], step)
+        return None if mine is None else _factor_apart(mine, theirs) <= factor
+
+    return _per_seed(records, match)
 
 
 def match_counts_text(matches: Mapping[str, Mapping[int, bool]], noun: str = "seeds") -> str:
